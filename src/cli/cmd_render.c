@@ -1,0 +1,222 @@
+/*
+ * cmd_render.c: `incimap render INPUT -o OUT`.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: incimap render INPUT.csv -o OUT.{png,svg,pdf} [options]\n"
+    "\n"
+    "INPUT holds incident records (counted per district) or, with\n"
+    "--value-column, one value per district.\n"
+    "\n"
+    "  -o, --output FILE        output; the extension picks PNG, SVG or PDF\n"
+    "  --type TYPE              choropleth (default) or points\n"
+    "  --value-column NAME      map this column's value per district\n"
+    "  --district-column NAME   column naming the district (default district)\n"
+    "  --boundaries SRC         any GDAL vector source of district polygons\n"
+    "                           (default: the embedded boundaries)\n"
+    "  --name-field NAME        field of SRC holding the district name\n"
+    "  --provinces LIST         comma-separated provinces to map (default\n"
+    "                           Balochistan,Khyber Pakhtunkhwa,Sindh); the\n"
+    "                           rest are drawn in grey for context\n"
+    "  --title TEXT, --subtitle TEXT, --source TEXT\n"
+    "  --label TEMPLATE         {name} {value} (default), {name}, {value},\n"
+    "                           or none\n"
+    "  --classes N              number of classes (default 5)\n"
+    "  --width PX, --height PX  size (default 1600 x 1200)\n"
+    "  --style NAME|FILE        style (default: built in; see styles/)\n"
+    "  --data-dir DIR           the data directory (gazetteer, boundaries)\n";
+
+enum {
+    OPT_TYPE = 256, OPT_VALUE, OPT_DISTRICT, OPT_BOUNDARIES, OPT_NAME_FIELD,
+    OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
+    OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA
+};
+
+static const struct option options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"value-column", required_argument, NULL, OPT_VALUE},
+    {"district-column", required_argument, NULL, OPT_DISTRICT},
+    {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
+    {"name-field", required_argument, NULL, OPT_NAME_FIELD},
+    {"provinces", required_argument, NULL, OPT_PROVINCES},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"subtitle", required_argument, NULL, OPT_SUBTITLE},
+    {"source", required_argument, NULL, OPT_SOURCE},
+    {"label", required_argument, NULL, OPT_LABEL},
+    {"classes", required_argument, NULL, OPT_CLASSES},
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"height", required_argument, NULL, OPT_HEIGHT},
+    {"style", required_argument, NULL, OPT_STYLE},
+    {"data-dir", required_argument, NULL, OPT_DATA},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct {
+    const char *input, *output, *value_column, *district_column, *boundaries,
+        *name_field, *provinces, *style, *data_dir;
+    im_map_options_t map;
+} render_args_t;
+
+static int parse(int argc, char **argv, render_args_t *a)
+{
+    const char *cmd = "render";
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->output = optarg; break;
+        case 'h': fputs(help, stdout); return 1;
+        case OPT_TYPE:
+            if (!strcmp(optarg, "choropleth"))
+                a->map.type = IM_MAP_CHOROPLETH;
+            else if (!strcmp(optarg, "points"))
+                a->map.type = IM_MAP_POINTS;
+            else {
+                cli_error(cmd, "--type: '%s' is not choropleth or points",
+                          optarg);
+                return -1;
+            }
+            break;
+        case OPT_VALUE: a->value_column = optarg; break;
+        case OPT_DISTRICT: a->district_column = optarg; break;
+        case OPT_BOUNDARIES: a->boundaries = optarg; break;
+        case OPT_NAME_FIELD: a->name_field = optarg; break;
+        case OPT_PROVINCES: a->provinces = optarg; break;
+        case OPT_TITLE: a->map.title = optarg; break;
+        case OPT_SUBTITLE: a->map.subtitle = optarg; break;
+        case OPT_SOURCE: a->map.source = optarg; break;
+        case OPT_LABEL:
+            a->map.label_template = strcmp(optarg, "none") ? optarg : "";
+            break;
+        case OPT_CLASSES:
+            if ((a->map.classes = cli_int(cmd, "--classes", optarg, 1,
+                                          IM_MAX_CLASSES)) < 0)
+                return -1;
+            break;
+        case OPT_WIDTH:
+            if ((a->map.width_px = cli_int(cmd, "--width", optarg, 200, 20000)) < 0)
+                return -1;
+            break;
+        case OPT_HEIGHT:
+            if ((a->map.height_px = cli_int(cmd, "--height", optarg, 200, 20000)) < 0)
+                return -1;
+            break;
+        case OPT_STYLE: a->style = optarg; break;
+        case OPT_DATA: a->data_dir = optarg; break;
+        case ':':
+            cli_error(cmd, "%s needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            cli_error(cmd, "unknown option '%s' (see incimap render --help)",
+                      argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error(cmd, optind >= argc ? "no input file (see incimap render "
+                                        "--help)"
+                                      : "one input file expected");
+        return -1;
+    }
+    a->input = argv[optind];
+    if (!a->output) {
+        cli_error(cmd, "no output file: give -o OUT.png, .svg or .pdf");
+        return -1;
+    }
+    return 0;
+}
+
+/* Splits "A,B,C" into a NULL-terminated list; caller frees list and buf. */
+static const char **split_list(char *buf)
+{
+    size_t n = 1;
+    for (char *p = buf; *p; p++)
+        n += *p == ',';
+    const char **list = calloc(n + 1, sizeof *list);
+    if (!list)
+        return NULL;
+    size_t k = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        list[k++] = t;
+    }
+    return list;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    render_args_t a = {0};
+    int rc = parse(argc, argv, &a);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+
+    im_ctx_t *ctx = cli_context("render", a.data_dir);
+    if (!ctx)
+        return CLI_FAIL;
+    im_gazetteer_t *gaz = NULL;
+    im_layer_t *layer = NULL;
+    im_values_t *values = NULL;
+    im_points_t *points = NULL;
+    im_style_t *style = NULL;
+    im_map_t *map = NULL;
+    char *prov_buf = NULL;
+    const char **prov = NULL;
+    im_status_t st = im_gazetteer_open(ctx, NULL, &gaz);
+    if (!st && a.style)
+        st = im_style_load(ctx, a.style, &style);
+    if (!st)
+        st = im_layer_read(ctx, gaz, a.boundaries, a.name_field, &layer);
+    if (!st && a.map.type == IM_MAP_CHOROPLETH) {
+        im_values_options_t vo = {a.district_column, NULL, a.value_column};
+        st = im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
+    }
+    if (!st && a.map.type == IM_MAP_POINTS)
+        st = im_points_read_csv(ctx, gaz, a.input, &points);
+    if (!st && a.provinces) {
+        prov_buf = strdup(a.provinces);
+        prov = prov_buf ? split_list(prov_buf) : NULL;
+        if (!prov)
+            st = IM_ERR_NOMEM;
+        a.map.provinces = prov;
+    }
+    a.map.style = style;
+    if (!st && !a.map.source)
+        a.map.source = a.boundaries
+                           ? "Boundaries: see the source's licence."
+                           : "Boundaries: @svg-maps/pakistan.districts "
+                             "(Unlicense), georeferenced to geoBoundaries "
+                             "(public domain; Runfola et al. 2020). "
+                             "Projection: Albers equal-area, 26\xC2\xB0N/35\xC2\xB0N.";
+    if (!st)
+        st = im_map_new(ctx, layer, values, points, &a.map, &map);
+    if (!st)
+        st = im_map_write(map, a.output);
+    if (!st && im_map_labels_dropped(map))
+        fprintf(stderr, "incimap render: %d label(s) did not fit\n",
+                im_map_labels_dropped(map));
+    if (st)
+        cli_error("render", "%s", st == IM_ERR_NOMEM && !im_ctx_errmsg(ctx)[0]
+                                      ? "out of memory"
+                                      : im_ctx_errmsg(ctx));
+    im_map_free(map);
+    im_points_free(points);
+    im_values_free(values);
+    im_layer_free(layer);
+    im_style_free(style);
+    im_gazetteer_free(gaz);
+    free(prov);
+    free(prov_buf);
+    im_ctx_free(ctx);
+    return st ? (st == IM_ERR_ARG ? CLI_USAGE : CLI_FAIL) : CLI_OK;
+}

@@ -1,0 +1,303 @@
+/*
+ * csv.c: the whole file is read into memory (incident tables are small
+ * next to the maps made from them) and rows are cut from it one at a time.
+ * Fields are copied into a per-row buffer so that trimming and unquoting
+ * never touch the file image.
+ */
+#include "csv.h"
+#include "context.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct im_csv {
+    im_ctx_t *ctx;
+    char *path;
+    char *data;
+    size_t len, pos;
+    long line;          /* line at pos */
+    long row_line;      /* line where the current row started */
+    char *buf;          /* current row's fields, NUL separated */
+    size_t buf_len, buf_cap;
+    size_t *offs;       /* field starts in buf */
+    int nfields, offs_cap;
+    char **header;
+    int ncols;
+};
+
+static int buf_put(im_csv_t *c, char ch)
+{
+    if (c->buf_len + 1 >= c->buf_cap) {
+        size_t cap = c->buf_cap ? c->buf_cap * 2 : 256;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return -1;
+        c->buf = b;
+        c->buf_cap = cap;
+    }
+    c->buf[c->buf_len++] = ch;
+    return 0;
+}
+
+static int field_start(im_csv_t *c)
+{
+    if (c->nfields == c->offs_cap) {
+        int cap = c->offs_cap ? c->offs_cap * 2 : 16;
+        size_t *o = realloc(c->offs, (size_t)cap * sizeof *o);
+        if (!o)
+            return -1;
+        c->offs = o;
+        c->offs_cap = cap;
+    }
+    c->offs[c->nfields++] = c->buf_len;
+    return 0;
+}
+
+/* Strips ASCII white space and U+00A0 (which spreadsheets leave behind)
+ * from both ends of a NUL-terminated field in place. */
+static char *trim(char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == '\t')
+            s++;
+        else if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+            s += 2;
+        else
+            break;
+    }
+    size_t n = strlen(s);
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 &&
+                 (unsigned char)s[n - 1] == 0xA0)
+            n -= 2;
+        else
+            break;
+    }
+    s[n] = '\0';
+    return s;
+}
+
+/* Consumes one line end (LF, CRLF or CR) at pos if there is one. */
+static int eat_eol(im_csv_t *c)
+{
+    if (c->pos < c->len && c->data[c->pos] == '\r') {
+        c->pos++;
+        if (c->pos < c->len && c->data[c->pos] == '\n')
+            c->pos++;
+        c->line++;
+        return 1;
+    }
+    if (c->pos < c->len && c->data[c->pos] == '\n') {
+        c->pos++;
+        c->line++;
+        return 1;
+    }
+    return 0;
+}
+
+static int read_row(im_csv_t *c)
+{
+    for (;;) {
+        if (c->pos >= c->len)
+            return 0;
+        c->buf_len = 0;
+        c->nfields = 0;
+        c->row_line = c->line;
+        if (field_start(c))
+            goto nomem;
+        int quoted = 0, was_quoted = 0;
+        while (c->pos < c->len) {
+            char ch = c->data[c->pos];
+            if (quoted) {
+                if (ch == '"') {
+                    if (c->pos + 1 < c->len && c->data[c->pos + 1] == '"') {
+                        if (buf_put(c, '"'))
+                            goto nomem;
+                        c->pos += 2;
+                        continue;
+                    }
+                    quoted = 0;
+                    c->pos++;
+                    continue;
+                }
+                if (ch == '\r' || ch == '\n') {
+                    /* A line end inside quotes is data; normalise to LF. */
+                    eat_eol(c);
+                    if (buf_put(c, '\n'))
+                        goto nomem;
+                    continue;
+                }
+                if (buf_put(c, ch))
+                    goto nomem;
+                c->pos++;
+                continue;
+            }
+            if (ch == '\r' || ch == '\n')
+                break;
+            if (ch == '"' && !was_quoted) {
+                /* Quotes open a field only before any non-blank text. */
+                int blank = 1;
+                size_t start = c->offs[c->nfields - 1];
+                for (size_t k = start; k < c->buf_len; k++)
+                    if (c->buf[k] != ' ')
+                        blank = 0;
+                if (blank) {
+                    c->buf_len = start;
+                    quoted = was_quoted = 1;
+                    c->pos++;
+                    continue;
+                }
+            }
+            if (ch == ',') {
+                if (buf_put(c, '\0') || field_start(c))
+                    goto nomem;
+                was_quoted = 0;
+                c->pos++;
+                continue;
+            }
+            if (buf_put(c, ch))
+                goto nomem;
+            c->pos++;
+        }
+        if (quoted)
+            return im_error(c->ctx, IM_ERR_PARSE,
+                            "%s:%ld: unterminated quoted field", c->path,
+                            c->row_line),
+                   -1;
+        if (buf_put(c, '\0'))
+            goto nomem;
+        eat_eol(c);
+        /* Blank lines separate nothing in CSV; skip them. */
+        if (c->nfields == 1 && trim(c->buf)[0] == '\0')
+            continue;
+        return 1;
+    }
+nomem:
+    im_error(c->ctx, IM_ERR_NOMEM, "%s: out of memory", c->path);
+    return -1;
+}
+
+im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return im_error(ctx, IM_ERR_IO, "cannot open '%s': %s", path,
+                        strerror(errno));
+    im_csv_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        fclose(f);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    c->ctx = ctx;
+    c->path = im_strdup(path);
+    c->line = 1;
+    size_t cap = 1 << 16;
+    c->data = malloc(cap);
+    for (;;) {
+        if (!c->data || !c->path) {
+            fclose(f);
+            im_csv_free(c);
+            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        }
+        size_t n = fread(c->data + c->len, 1, cap - c->len, f);
+        c->len += n;
+        if (c->len < cap)
+            break;
+        cap *= 2;
+        char *d = realloc(c->data, cap);
+        if (!d)
+            free(c->data);
+        c->data = d;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_IO, "cannot read '%s'", path);
+    }
+    if (c->len >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0)
+        c->pos = 3;
+    int r = read_row(c);
+    if (r <= 0) {
+        im_csv_free(c);
+        if (r == 0)
+            return im_error(ctx, IM_ERR_PARSE, "%s:1: no header row", path);
+        return IM_ERR_PARSE;
+    }
+    c->ncols = c->nfields;
+    c->header = calloc((size_t)c->ncols, sizeof *c->header);
+    if (!c->header) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < c->ncols; i++) {
+        c->header[i] = im_strdup(trim(c->buf + c->offs[i]));
+        if (!c->header[i]) {
+            im_csv_free(c);
+            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = c;
+    return IM_OK;
+}
+
+void im_csv_free(im_csv_t *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; c->header && i < c->ncols; i++)
+        free(c->header[i]);
+    free(c->header);
+    free(c->offs);
+    free(c->buf);
+    free(c->data);
+    free(c->path);
+    free(c);
+}
+
+int im_csv_column(const im_csv_t *c, const char *name)
+{
+    for (int i = 0; i < c->ncols; i++)
+        if (strcasecmp(c->header[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int im_csv_ncols(const im_csv_t *c) { return c->ncols; }
+
+const char *im_csv_header(const im_csv_t *c, int col)
+{
+    return col >= 0 && col < c->ncols ? c->header[col] : "";
+}
+
+int im_csv_next(im_csv_t *c)
+{
+    int r = read_row(c);
+    if (r <= 0)
+        return r;
+    for (int i = 0; i < c->nfields; i++) {
+        char *s = c->buf + c->offs[i];
+        char *t = trim(s);
+        if (t != s)
+            memmove(s, t, strlen(t) + 1);
+    }
+    return 1;
+}
+
+const char *im_csv_field(const im_csv_t *c, int col)
+{
+    if (col < 0 || col >= c->nfields)
+        return "";
+    return c->buf + c->offs[col];
+}
+
+int im_csv_nfields(const im_csv_t *c) { return c->nfields; }
+long im_csv_line(const im_csv_t *c) { return c->row_line; }
+const char *im_csv_path(const im_csv_t *c) { return c->path; }

@@ -1,0 +1,31 @@
+/*
+ * csv.h: a CSV reader for files as they come in the wild (RFC 4180 quoting,
+ * a UTF-8 byte order mark, LF, CRLF or CR-only line ends, newlines inside
+ * quoted fields, non-breaking and trailing spaces around values).
+ */
+#ifndef IM_CSV_H
+#define IM_CSV_H
+
+#include "incimap.h"
+
+typedef struct im_csv im_csv_t;
+
+/* Opens path and reads its header row.  Caller owns *out. */
+im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out);
+void im_csv_free(im_csv_t *csv);
+/* Index of the column whose header equals name ignoring case, or -1. */
+int im_csv_column(const im_csv_t *csv, const char *name);
+int im_csv_ncols(const im_csv_t *csv);
+const char *im_csv_header(const im_csv_t *csv, int col);
+/* Advances to the next non-blank row: 1 for a row, 0 at the end, -1 on a
+ * malformed row (message in the context). */
+int im_csv_next(im_csv_t *csv);
+/* Field of the current row, trimmed; "" for col < 0 or past the row end.
+ * Borrowed until the next im_csv_next. */
+const char *im_csv_field(const im_csv_t *csv, int col);
+int im_csv_nfields(const im_csv_t *csv);
+/* Line (1-based) on which the current row starts. */
+long im_csv_line(const im_csv_t *csv);
+const char *im_csv_path(const im_csv_t *csv);
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * gazetteer.c: districts, their history, spelling variants and places,
+ * loaded from the CSV tables in data/gazetteer into one sorted table of normalised
+ * names.  Every lookup is a binary search; fuzzy matching scans the table,
+ * which is a few thousand short strings.
+ */
+#include "gazetteer.h"
+#include "context.h"
+#include "csv.h"
+#include "normalize.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *id, *name, *province, *parent;
+    double hq_lon, hq_lat;
+    bool has_hq;
+} district_t;
+
+typedef enum { ENTRY_NAME, ENTRY_ALIAS, ENTRY_PLACE } entry_kind_t;
+
+typedef struct {
+    char *key;          /* normalised */
+    size_t district;    /* index into districts */
+    entry_kind_t kind;
+    bool has_point;
+    double lon, lat;
+} entry_t;
+
+typedef struct {
+    char *name;
+    char *key;
+} province_key_t;
+
+struct im_gazetteer {
+    district_t *districts;
+    size_t ndistricts;
+    entry_t *entries;
+    size_t nentries, cap_entries;
+    province_key_t *provinces;
+    size_t nprovinces, cap_provinces;
+};
+
+static int district_by_id_cmp(const void *a, const void *b)
+{
+    return strcmp(((const district_t *)a)->id, ((const district_t *)b)->id);
+}
+
+static const district_t *find_district(const im_gazetteer_t *g, const char *id)
+{
+    district_t key = {.id = (char *)id};
+    return bsearch(&key, g->districts, g->ndistricts, sizeof key,
+                   district_by_id_cmp);
+}
+
+static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
+                     entry_kind_t kind, bool has_point, double lon, double lat)
+{
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    if (!key[0])
+        return 0;
+    if (g->nentries == g->cap_entries) {
+        size_t cap = g->cap_entries ? g->cap_entries * 2 : 1024;
+        entry_t *e = realloc(g->entries, cap * sizeof *e);
+        if (!e)
+            return -1;
+        g->entries = e;
+        g->cap_entries = cap;
+    }
+    entry_t *e = &g->entries[g->nentries];
+    e->key = im_strdup(key);
+    if (!e->key)
+        return -1;
+    e->district = d;
+    e->kind = kind;
+    e->has_point = has_point;
+    e->lon = lon;
+    e->lat = lat;
+    g->nentries++;
+    return 0;
+}
+
+static int add_province_key(im_gazetteer_t *g, const char *name,
+                            const char *text)
+{
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    if (!key[0])
+        return 0;
+    if (g->nprovinces == g->cap_provinces) {
+        size_t cap = g->cap_provinces ? g->cap_provinces * 2 : 32;
+        province_key_t *p = realloc(g->provinces, cap * sizeof *p);
+        if (!p)
+            return -1;
+        g->provinces = p;
+        g->cap_provinces = cap;
+    }
+    province_key_t *p = &g->provinces[g->nprovinces];
+    p->name = im_strdup(name);
+    p->key = im_strdup(key);
+    g->nprovinces++;
+    return p->name && p->key ? 0 : -1;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    if (x->kind != y->kind)
+        return (int)x->kind - (int)y->kind;
+    return x->district < y->district ? -1 : x->district > y->district;
+}
+
+/* Parses a coordinate field; false when empty or out of range. */
+static bool parse_deg(const char *s, double limit, double *out)
+{
+    char *end;
+    if (!*s)
+        return false;
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v) || fabs(v) > limit)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Opens one gazetteer table and finds its required columns. */
+static im_status_t open_table(im_ctx_t *ctx, const char *dir, const char *file,
+                              const char *const *cols, int *idx, im_csv_t **out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    im_status_t st = im_csv_open(ctx, path, out);
+    if (st)
+        return st;
+    for (int i = 0; cols[i]; i++) {
+        idx[i] = im_csv_column(*out, cols[i]);
+        if (idx[i] < 0) {
+            im_csv_free(*out);
+            *out = NULL;
+            return im_error(ctx, IM_ERR_PARSE, "%s:1: missing column '%s'",
+                            path, cols[i]);
+        }
+    }
+    return IM_OK;
+}
+
+static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
+                                  const char *dir)
+{
+    static const char *const cols[] = {"id", "name", "province", "hq_lat",
+                                       "hq_lon", "parent", NULL};
+    int c[6];
+    im_csv_t *csv;
+    im_status_t st = open_table(ctx, dir, "districts.csv", cols, c, &csv);
+    if (st)
+        return st;
+    size_t cap = 0;
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        if (g->ndistricts == cap) {
+            cap = cap ? cap * 2 : 256;
+            district_t *d = realloc(g->districts, cap * sizeof *d);
+            if (!d)
+                goto nomem;
+            g->districts = d;
+        }
+        district_t *d = &g->districts[g->ndistricts];
+        memset(d, 0, sizeof *d);
+        const char *id = im_csv_field(csv, c[0]);
+        if (!*id) {
+            st = im_error(ctx, IM_ERR_PARSE, "%s:%ld: id: empty",
+                          im_csv_path(csv), im_csv_line(csv));
+            goto fail;
+        }
+        d->id = im_strdup(id);
+        d->name = im_strdup(im_csv_field(csv, c[1]));
+        d->province = im_strdup(im_csv_field(csv, c[2]));
+        const char *parent = im_csv_field(csv, c[5]);
+        d->parent = *parent ? im_strdup(parent) : NULL;
+        g->ndistricts++;
+        if (!d->id || !d->name || !d->province || (*parent && !d->parent))
+            goto nomem;
+        d->has_hq = parse_deg(im_csv_field(csv, c[3]), 90, &d->hq_lat) &&
+                    parse_deg(im_csv_field(csv, c[4]), 180, &d->hq_lon);
+    }
+    if (r < 0) {
+        st = IM_ERR_PARSE;
+        goto fail;
+    }
+    qsort(g->districts, g->ndistricts, sizeof *g->districts,
+          district_by_id_cmp);
+    for (size_t i = 1; i < g->ndistricts; i++)
+        if (strcmp(g->districts[i - 1].id, g->districts[i].id) == 0) {
+            st = im_error(ctx, IM_ERR_DATA, "%s: id: '%s' appears twice",
+                          im_csv_path(csv), g->districts[i].id);
+            goto fail;
+        }
+    for (size_t i = 0; i < g->ndistricts; i++) {
+        district_t *d = &g->districts[i];
+        if (d->parent && !find_district(g, d->parent)) {
+            st = im_error(ctx, IM_ERR_DATA,
+                          "%s: parent: district '%s' names unknown parent '%s'",
+                          im_csv_path(csv), d->id, d->parent);
+            goto fail;
+        }
+        if (add_entry(g, d->name, i, ENTRY_NAME, d->has_hq, d->hq_lon,
+                      d->hq_lat))
+            goto nomem;
+    }
+    im_csv_free(csv);
+    return IM_OK;
+nomem:
+    st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+fail:
+    im_csv_free(csv);
+    return st;
+}
+
+/* Reads aliases.csv or places.csv: both map a name to a district id. */
+static im_status_t load_names(im_ctx_t *ctx, im_gazetteer_t *g, const char *dir,
+                              const char *file, const char *name_col,
+                              entry_kind_t kind)
+{
+    const char *const cols[] = {name_col, "district_id", NULL};
+    int c[2];
+    im_csv_t *csv;
+    im_status_t st = open_table(ctx, dir, file, cols, c, &csv);
+    if (st)
+        return st;
+    int clat = im_csv_column(csv, "lat"), clon = im_csv_column(csv, "lon");
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        const char *id = im_csv_field(csv, c[1]);
+        const district_t *d = find_district(g, id);
+        if (!d) {
+            st = im_error(ctx, IM_ERR_DATA,
+                          "%s:%ld: district_id: unknown district '%s'",
+                          im_csv_path(csv), im_csv_line(csv), id);
+            goto fail;
+        }
+        double lon = 0, lat = 0;
+        bool pt = clat >= 0 && clon >= 0 &&
+                  parse_deg(im_csv_field(csv, clat), 90, &lat) &&
+                  parse_deg(im_csv_field(csv, clon), 180, &lon);
+        if (kind == ENTRY_ALIAS && d->has_hq) {
+            pt = true;
+            lon = d->hq_lon;
+            lat = d->hq_lat;
+        }
+        if (add_entry(g, im_csv_field(csv, c[0]), (size_t)(d - g->districts),
+                      kind, pt, lon, lat)) {
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    st = r < 0 ? IM_ERR_PARSE : IM_OK;
+fail:
+    im_csv_free(csv);
+    return st;
+}
+
+static im_status_t load_provinces(im_ctx_t *ctx, im_gazetteer_t *g,
+                                  const char *dir)
+{
+    static const char *const cols[] = {"name", "aliases", NULL};
+    int c[2];
+    im_csv_t *csv;
+    im_status_t st = open_table(ctx, dir, "provinces.csv", cols, c, &csv);
+    if (st)
+        return st;
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        const char *name = im_csv_field(csv, c[0]);
+        if (add_province_key(g, name, name))
+            goto nomem;
+        char aliases[1024];
+        snprintf(aliases, sizeof aliases, "%s", im_csv_field(csv, c[1]));
+        for (char *save = NULL, *a = strtok_r(aliases, ";", &save); a;
+             a = strtok_r(NULL, ";", &save))
+            if (add_province_key(g, name, a))
+                goto nomem;
+    }
+    im_csv_free(csv);
+    return r < 0 ? IM_ERR_PARSE : IM_OK;
+nomem:
+    im_csv_free(csv);
+    return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+}
+
+im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
+                              im_gazetteer_t **out)
+{
+    *out = NULL;
+    char *owned = NULL;
+    if (!dir) {
+        owned = im_data_path(ctx, "gazetteer");
+        if (!owned)
+            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        dir = owned;
+    }
+    im_gazetteer_t *g = calloc(1, sizeof *g);
+    im_status_t st = g ? IM_OK : im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (!st)
+        st = load_districts(ctx, g, dir);
+    if (!st)
+        st = load_names(ctx, g, dir, "aliases.csv", "alias", ENTRY_ALIAS);
+    if (!st)
+        st = load_names(ctx, g, dir, "places.csv", "name", ENTRY_PLACE);
+    if (!st)
+        st = load_provinces(ctx, g, dir);
+    free(owned);
+    if (st) {
+        im_gazetteer_free(g);
+        return st;
+    }
+    qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
+    *out = g;
+    return IM_OK;
+}
+
+void im_gazetteer_free(im_gazetteer_t *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->ndistricts; i++) {
+        free(g->districts[i].id);
+        free(g->districts[i].name);
+        free(g->districts[i].province);
+        free(g->districts[i].parent);
+    }
+    for (size_t i = 0; i < g->nentries; i++)
+        free(g->entries[i].key);
+    for (size_t i = 0; i < g->nprovinces; i++) {
+        free(g->provinces[i].name);
+        free(g->provinces[i].key);
+    }
+    free(g->districts);
+    free(g->entries);
+    free(g->provinces);
+    free(g);
+}
+
+const char *im_gazetteer_province(const im_gazetteer_t *g, const char *text)
+{
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    for (size_t i = 0; i < g->nprovinces; i++)
+        if (strcmp(g->provinces[i].key, key) == 0)
+            return g->provinces[i].name;
+    return NULL;
+}
+
+const char *im_gazetteer_parent(const im_gazetteer_t *g, const char *id)
+{
+    const district_t *d = find_district(g, id);
+    return d ? d->parent : NULL;
+}
+
+bool im_gazetteer_district(const im_gazetteer_t *g, const char *id,
+                           const char **out_name, const char **out_province)
+{
+    const district_t *d = find_district(g, id);
+    if (!d)
+        return false;
+    if (out_name)
+        *out_name = d->name;
+    if (out_province)
+        *out_province = d->province;
+    return true;
+}
+
+const char *im_match_method_name(im_match_method_t m)
+{
+    switch (m) {
+    case IM_MATCH_EXACT: return "exact";
+    case IM_MATCH_ALIAS: return "alias";
+    case IM_MATCH_PLACE: return "place";
+    case IM_MATCH_FUZZY: return "fuzzy";
+    case IM_MATCH_AMBIGUOUS: return "ambiguous";
+    case IM_MATCH_UNMATCHED: break;
+    }
+    return "unmatched";
+}
+
+static const double kind_score[] = {1.0, 0.95, 0.9};
+static const im_match_method_t kind_method[] = {
+    IM_MATCH_EXACT, IM_MATCH_ALIAS, IM_MATCH_PLACE};
+
+static void set_match(const im_gazetteer_t *g, const entry_t *e,
+                      im_match_method_t method, double score, im_match_t *out)
+{
+    const district_t *d = &g->districts[e->district];
+    out->method = method;
+    out->score = score;
+    out->district_id = d->id;
+    out->district = d->name;
+    out->province = d->province;
+    out->has_point = e->has_point;
+    out->lon_deg = e->lon;
+    out->lat_deg = e->lat;
+}
+
+/* Chooses among candidate entries for one key: the best kind wins; two
+ * districts left at the best kind make the answer ambiguous. */
+static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
+                 const char *province, im_match_method_t method, double score,
+                 im_match_t *out)
+{
+    const entry_t *best = NULL, *other = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const entry_t *e = cand[i];
+        if (province && strcmp(g->districts[e->district].province, province))
+            continue;
+        if (!best || e->kind < best->kind) {
+            best = e;
+            other = NULL;
+        } else if (e->kind == best->kind && e->district != best->district &&
+                   !other) {
+            other = e;
+        }
+    }
+    if (!best)
+        return false;
+    set_match(g, best, method ? method : kind_method[best->kind],
+              score > 0 ? score : kind_score[best->kind], out);
+    if (other) {
+        out->method = IM_MATCH_AMBIGUOUS;
+        out->score = 0.5;
+        out->other_id = g->districts[other->district].id;
+    }
+    return true;
+}
+
+static bool lookup_key(const im_gazetteer_t *g, const char *key,
+                       const char *province, im_match_t *out)
+{
+    size_t lo = 0, hi = g->nentries;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(g->entries[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const entry_t *cand[16];
+    size_t n = 0;
+    for (size_t i = lo; i < g->nentries && n < 16 &&
+                        strcmp(g->entries[i].key, key) == 0; i++)
+        cand[n++] = &g->entries[i];
+    return n && pick(g, cand, n, province, 0, 0, out);
+}
+
+/* Tries every run of words in key, longest first, so "10 attacks on the
+ * outskirts of quetta" still finds "quetta". */
+static bool lookup_words(const im_gazetteer_t *g, const char *key,
+                         const char *province, im_match_t *out)
+{
+    const char *words[32];
+    size_t lens[32], nw = 0;
+    for (const char *p = key; *p && nw < 32;) {
+        words[nw] = p;
+        while (*p && *p != ' ')
+            p++;
+        lens[nw] = (size_t)(p - words[nw]);
+        nw++;
+        while (*p == ' ')
+            p++;
+    }
+    for (size_t span = nw; span >= 1; span--)
+        for (size_t s = 0; s + span <= nw; s++) {
+            size_t len = (size_t)(words[s + span - 1] + lens[s + span - 1] -
+                                  words[s]);
+            char sub[256];
+            if (len >= sizeof sub)
+                continue;
+            memcpy(sub, words[s], len);
+            sub[len] = '\0';
+            if (lookup_key(g, sub, province, out))
+                return true;
+        }
+    return false;
+}
+
+/* Nearest names within a small edit distance: one edit for short names,
+ * two from eight letters on. */
+static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
+                         const char *province, im_match_t *out)
+{
+    size_t len = strlen(key);
+    if (len < 5)
+        return false;
+    int max = len >= 8 ? 2 : 1, best = max + 1;
+    const entry_t *cand[16];
+    size_t n = 0;
+    for (size_t i = 0; i < g->nentries; i++) {
+        const entry_t *e = &g->entries[i];
+        int d = im_edit_distance(key, e->key, best);
+        if (d < best) {
+            best = d;
+            n = 0;
+        }
+        if (d == best && d <= max && n < 16)
+            cand[n++] = e;
+    }
+    if (!n)
+        return false;
+    double score = 0.8 - 0.1 * best;
+    return pick(g, cand, n, province, IM_MATCH_FUZZY, score, out);
+}
+
+void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
+                          const char *province_hint, im_match_t *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *province = NULL;
+    if (province_hint && *province_hint)
+        province = im_gazetteer_province(g, province_hint);
+
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    if (!key[0])
+        return;
+    if (lookup_key(g, key, province, out))
+        return;
+    /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
+     * The first part that resolves is the most specific one. */
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save); part;
+         part = strtok_r(NULL, ",;/()-", &save)) {
+        char pk[256];
+        im_normalize(part, pk, sizeof pk);
+        if (pk[0] && lookup_key(g, pk, province, out))
+            return;
+    }
+    if (lookup_words(g, key, province, out))
+        return;
+    lookup_fuzzy(g, key, province, out);
+}

@@ -1,0 +1,228 @@
+/*
+ * geometry.c: planar geometry on rings.  The pole of inaccessibility is
+ * Mapbox's polylabel: a best-first search over square cells, each bounded
+ * by the distance from its centre plus its half-diagonal, so the search
+ * stops once no cell can beat the best point by more than the precision.
+ * Label points need it because a centroid can fall outside a crescent or
+ * on a narrow neck.
+ */
+#include "geometry.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void im_shape_clear(im_shape_t *s)
+{
+    free(s->rings);
+    free(s->pts);
+    s->rings = NULL;
+    s->pts = NULL;
+    s->nrings = s->npts = 0;
+}
+
+int im_shape_contains(const im_shape_t *s, int part, double x, double y)
+{
+    int inside = 0;
+    for (size_t r = 0; r < s->nrings; r++) {
+        const im_ring_t *ring = &s->rings[r];
+        if (part >= 0 && ring->part != part)
+            continue;
+        const im_xy_t *p = s->pts + ring->start;
+        for (size_t i = 0, j = ring->count - 1; i < ring->count; j = i++) {
+            if ((p[i].y > y) != (p[j].y > y) &&
+                x < (p[j].x - p[i].x) * (y - p[i].y) / (p[j].y - p[i].y) + p[i].x)
+                inside = !inside;
+        }
+    }
+    return inside;
+}
+
+double im_ring_area(const im_shape_t *s, size_t ring)
+{
+    const im_ring_t *r = &s->rings[ring];
+    const im_xy_t *p = s->pts + r->start;
+    double a = 0;
+    for (size_t i = 0, j = r->count - 1; i < r->count; j = i++)
+        a += (p[j].x - p[i].x) * (p[j].y + p[i].y);
+    return a / 2;
+}
+
+int im_shape_largest_part(const im_shape_t *s)
+{
+    int best = 0;
+    double best_area = -1;
+    for (size_t r = 0; r < s->nrings; r++) {
+        if (r > 0 && s->rings[r].part == s->rings[r - 1].part)
+            continue;
+        double a = fabs(im_ring_area(s, r));
+        if (a > best_area) {
+            best_area = a;
+            best = s->rings[r].part;
+        }
+    }
+    return best;
+}
+
+void im_shape_bounds(const im_shape_t *s, int part, double *minx, double *miny,
+                     double *maxx, double *maxy)
+{
+    *minx = *miny = INFINITY;
+    *maxx = *maxy = -INFINITY;
+    for (size_t r = 0; r < s->nrings; r++) {
+        if (part >= 0 && s->rings[r].part != part)
+            continue;
+        for (size_t i = 0; i < s->rings[r].count; i++) {
+            im_xy_t p = s->pts[s->rings[r].start + i];
+            *minx = fmin(*minx, p.x);
+            *miny = fmin(*miny, p.y);
+            *maxx = fmax(*maxx, p.x);
+            *maxy = fmax(*maxy, p.y);
+        }
+    }
+}
+
+static double seg_dist2(im_xy_t p, im_xy_t a, im_xy_t b)
+{
+    double dx = b.x - a.x, dy = b.y - a.y, x = a.x, y = a.y;
+    if (dx != 0 || dy != 0) {
+        double t = ((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy);
+        if (t > 1) {
+            x = b.x;
+            y = b.y;
+        } else if (t > 0) {
+            x += dx * t;
+            y += dy * t;
+        }
+    }
+    dx = p.x - x;
+    dy = p.y - y;
+    return dx * dx + dy * dy;
+}
+
+/* Signed distance from (x, y) to the part's edges: positive inside. */
+static double signed_dist(const im_shape_t *s, int part, double x, double y)
+{
+    double best = INFINITY;
+    im_xy_t p = {x, y};
+    for (size_t r = 0; r < s->nrings; r++) {
+        const im_ring_t *ring = &s->rings[r];
+        if (ring->part != part)
+            continue;
+        const im_xy_t *q = s->pts + ring->start;
+        for (size_t i = 0, j = ring->count - 1; i < ring->count; j = i++)
+            best = fmin(best, seg_dist2(p, q[i], q[j]));
+    }
+    double d = sqrt(best);
+    return im_shape_contains(s, part, x, y) ? d : -d;
+}
+
+typedef struct { double x, y, h, d, max; } cell_t;
+
+static cell_t make_cell(const im_shape_t *s, int part, double x, double y,
+                        double h)
+{
+    cell_t c = {x, y, h, signed_dist(s, part, x, y), 0};
+    c.max = c.d + h * M_SQRT2;
+    return c;
+}
+
+/* Binary max-heap on cell.max. */
+typedef struct { cell_t *v; size_t n, cap; } heap_t;
+
+static int heap_push(heap_t *h, cell_t c)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        cell_t *v = realloc(h->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        h->v = v;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0 && h->v[(i - 1) / 2].max < c.max) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = c;
+    return 0;
+}
+
+static cell_t heap_pop(heap_t *h)
+{
+    cell_t top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        double mv = last.max;
+        if (l < h->n && h->v[l].max > mv) {
+            m = l;
+            mv = h->v[l].max;
+        }
+        if (r < h->n && h->v[r].max > mv)
+            m = r;
+        if (m == i)
+            break;
+        h->v[i] = h->v[m];
+        i = m;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}
+
+im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,
+                      double *out_distance)
+{
+    double minx, miny, maxx, maxy;
+    im_shape_bounds(s, part, &minx, &miny, &maxx, &maxy);
+    double w = maxx - minx, hgt = maxy - miny, size = fmin(w, hgt);
+    im_xy_t centre = {(minx + maxx) / 2, (miny + maxy) / 2};
+    if (!(size > 0)) {
+        if (out_distance)
+            *out_distance = 0;
+        return centre;
+    }
+    /* Start from the area centroid, which is often good already. */
+    double cx = 0, cy = 0, a = 0;
+    for (size_t r = 0; r < s->nrings; r++) {
+        if (s->rings[r].part != part)
+            continue;
+        const im_xy_t *p = s->pts + s->rings[r].start;
+        size_t n = s->rings[r].count;
+        for (size_t i = 0, j = n - 1; i < n; j = i++) {
+            double f = p[i].x * p[j].y - p[j].x * p[i].y;
+            cx += (p[i].x + p[j].x) * f;
+            cy += (p[i].y + p[j].y) * f;
+            a += f * 3;
+        }
+    }
+    cell_t best = a != 0 ? make_cell(s, part, cx / a, cy / a, 0)
+                         : make_cell(s, part, centre.x, centre.y, 0);
+    cell_t box = make_cell(s, part, centre.x, centre.y, 0);
+    if (box.d > best.d)
+        best = box;
+
+    heap_t heap = {0};
+    double h = size / 2;
+    int ok = 0;
+    for (double x = minx; x < maxx; x += size)
+        for (double y = miny; y < maxy; y += size)
+            ok |= heap_push(&heap, make_cell(s, part, x + h, y + h, h));
+    while (!ok && heap.n) {
+        cell_t c = heap_pop(&heap);
+        if (c.d > best.d)
+            best = c;
+        if (c.max - best.d <= precision)
+            continue;
+        h = c.h / 2;
+        ok |= heap_push(&heap, make_cell(s, part, c.x - h, c.y - h, h));
+        ok |= heap_push(&heap, make_cell(s, part, c.x + h, c.y - h, h));
+        ok |= heap_push(&heap, make_cell(s, part, c.x - h, c.y + h, h));
+        ok |= heap_push(&heap, make_cell(s, part, c.x + h, c.y + h, h));
+    }
+    free(heap.v);
+    if (out_distance)
+        *out_distance = best.d;
+    return (im_xy_t){best.x, best.y};
+}

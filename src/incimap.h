@@ -1,0 +1,240 @@
+/*
+ * incimap.h: the public interface of libincimap.
+ *
+ * The library turns incident records into district maps.  Data flows
+ * through the modules in this order:
+ *
+ *   gazetteer (names -> districts)   layer (district polygons, via GDAL)
+ *            \                          /
+ *             values / points (per-district numbers, located incidents)
+ *                          |
+ *                      map (classify, project with PROJ, draw with Cairo)
+ *
+ * Conventions:
+ *   - Every stateful type is opaque, created by a *_new / *_open / *_read
+ *     function and released by the matching *_free, which accepts NULL.
+ *   - Functions that can fail return im_status_t; the message is kept in
+ *     the im_ctx_t and names the input file, line and field where there is
+ *     one.  The library never prints and never exits.
+ *   - Strings returned by the library are borrowed: they stay valid until
+ *     the object they come from is freed.
+ *   - Angles are degrees (WGS 84 longitude/latitude) unless a name says
+ *     otherwise; sizes carry their unit in their name (_px, _pt, _km).
+ */
+#ifndef INCIMAP_H
+#define INCIMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    IM_OK = 0,
+    IM_ERR_ARG,     /* a caller passed something unusable */
+    IM_ERR_IO,      /* a file could not be opened, read or written */
+    IM_ERR_PARSE,   /* input is malformed */
+    IM_ERR_DATA,    /* input is well formed but names something unknown */
+    IM_ERR_LIB,     /* GDAL, PROJ, Cairo or SQLite reported a failure */
+    IM_ERR_NOMEM
+} im_status_t;
+
+/* ---- context ----------------------------------------------------------- */
+
+typedef struct im_ctx im_ctx_t;
+
+/* Receives warnings (e.g. labels dropped, polygons without a district).
+ * The library calls it synchronously; it must not call back into it. */
+typedef void (*im_log_fn)(void *user, const char *message);
+
+im_ctx_t *im_ctx_new(void);
+void im_ctx_free(im_ctx_t *ctx);
+/* Message of the last failure; "" when there was none.  Borrowed. */
+const char *im_ctx_errmsg(const im_ctx_t *ctx);
+void im_ctx_set_log(im_ctx_t *ctx, im_log_fn fn, void *user);
+/* Directory holding the project's data/ tree (gazetteer, boundaries).
+ * Defaults to $INCIMAP_DATA, else the directory fixed at build time. */
+im_status_t im_ctx_set_data_dir(im_ctx_t *ctx, const char *dir);
+const char *im_ctx_data_dir(const im_ctx_t *ctx);
+
+/* ---- gazetteer --------------------------------------------------------- */
+
+typedef struct im_gazetteer im_gazetteer_t;
+
+typedef enum {
+    IM_MATCH_UNMATCHED = 0,
+    IM_MATCH_EXACT,     /* the text is a district's own name */
+    IM_MATCH_ALIAS,     /* a spelling variant, abbreviation or former name */
+    IM_MATCH_PLACE,     /* a town, tehsil or locality inside a district */
+    IM_MATCH_FUZZY,     /* within a small edit distance of a known name */
+    IM_MATCH_AMBIGUOUS  /* two or more districts equally plausible */
+} im_match_method_t;
+
+typedef struct {
+    im_match_method_t method;
+    double score;             /* 0..1 */
+    const char *district_id;  /* NULL unless resolved; borrowed */
+    const char *district;     /* canonical district name; borrowed */
+    const char *province;
+    const char *other_id;     /* second candidate when ambiguous */
+    bool has_point;           /* lon/lat of the place or the district HQ */
+    double lon_deg, lat_deg;
+} im_match_t;
+
+/* Reads districts.csv, aliases.csv, places.csv and provinces.csv from
+ * dir (NULL: <data dir>/gazetteer).  Caller owns *out. */
+im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
+                              im_gazetteer_t **out);
+void im_gazetteer_free(im_gazetteer_t *gaz);
+/* Resolves free place text.  province_hint may be NULL. */
+void im_gazetteer_resolve(const im_gazetteer_t *gaz, const char *text,
+                          const char *province_hint, im_match_t *out);
+/* Canonical province name for text such as "KPK" or "Baluchistan", or
+ * NULL. */
+const char *im_gazetteer_province(const im_gazetteer_t *gaz,
+                                  const char *text);
+const char *im_match_method_name(im_match_method_t m);
+
+/* ---- district polygons ------------------------------------------------- */
+
+typedef struct im_layer im_layer_t;
+
+/* Reads polygons from any GDAL vector source.  name_field NULL picks
+ * "name", "shapeName" or "NAME_2", whichever exists.  Sources without a
+ * CRS are taken as WGS 84 when their coordinates fit in degrees.  Every
+ * polygon name is resolved through gaz to a district and province; names
+ * that do not resolve are reported through the log and kept as context.
+ * Caller owns *out. */
+im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                          const char *source, const char *name_field,
+                          im_layer_t **out);
+void im_layer_free(im_layer_t *layer);
+size_t im_layer_count(const im_layer_t *layer);
+const char *im_layer_name(const im_layer_t *layer, size_t i);
+/* District id and province the polygon resolved to; NULL if it did not. */
+const char *im_layer_district_id(const im_layer_t *layer, size_t i);
+const char *im_layer_province(const im_layer_t *layer, size_t i);
+/* Index of the polygon of district_id or of its nearest ancestor in the
+ * gazetteer's history; (size_t)-1 if none. */
+size_t im_layer_find_district(const im_layer_t *layer, const char *district_id);
+/* Pole of inaccessibility of the polygon's largest part: the interior
+ * point farthest from its edges, where its label goes. */
+void im_layer_label_point(const im_layer_t *layer, size_t i,
+                          double *out_lon_deg, double *out_lat_deg);
+
+/* ---- values per district ----------------------------------------------- */
+
+typedef struct im_values im_values_t;
+
+typedef struct {
+    const char *district_column;  /* default "district" */
+    const char *province_column;  /* default "province"; optional column */
+    const char *value_column;     /* NULL: count one per record */
+} im_values_options_t;
+
+/* Reads a CSV of incident records or of per-district values and sums
+ * them per polygon of layer.  An unknown district fails with file, line
+ * and field.  Caller owns *out. */
+im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const im_layer_t *layer, const char *path,
+                               const im_values_options_t *opt,
+                               im_values_t **out);
+void im_values_free(im_values_t *values);
+/* Value of polygon i; false when the input had no record for it. */
+bool im_values_get(const im_values_t *values, size_t i, double *out_value);
+/* Whether values are whole counts (legend ranges like 1-4) or rates. */
+bool im_values_are_counts(const im_values_t *values);
+
+/* ---- located incidents ------------------------------------------------- */
+
+typedef struct im_points im_points_t;
+
+/* Reads incident records and locates each: its own lat/lon columns if
+ * present, else the place column through the gazetteer, else the district
+ * headquarters.  Caller owns *out. */
+im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const char *path, im_points_t **out);
+void im_points_free(im_points_t *points);
+size_t im_points_count(const im_points_t *points);
+void im_points_get(const im_points_t *points, size_t i, double *out_lon_deg,
+                   double *out_lat_deg, const char **out_category,
+                   int *out_casualties);
+
+/* ---- classification ---------------------------------------------------- */
+
+#define IM_MAX_CLASSES 9
+
+typedef struct {
+    int n;                       /* number of classes of positive values */
+    double lo[IM_MAX_CLASSES];   /* inclusive bounds of each class */
+    double hi[IM_MAX_CLASSES];
+} im_classes_t;
+
+/* Fisher-Jenks natural breaks of the positive values (zero is a class of
+ * its own, handled by the caller): optimal, minimising the within-class
+ * sum of squares.  Fewer distinct values than classes gives one class per
+ * value. */
+im_status_t im_classify_jenks(const double *values, size_t n, int classes,
+                              im_classes_t *out);
+/* Class of v, or -1 when v is not positive. */
+int im_classes_index(const im_classes_t *cls, double v);
+
+/* ---- style ------------------------------------------------------------- */
+
+typedef struct { double r, g, b; } im_rgb_t;   /* 0..1 */
+
+typedef struct im_style im_style_t;
+
+/* Reads a style file (key = value lines; see styles/README.md).  name may
+ * be a path or the name of a file in <data dir>/../styles.  An unknown key
+ * or a bad value fails naming file, line and key.  Caller owns *out. */
+im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out);
+void im_style_free(im_style_t *style);
+
+/* ---- maps -------------------------------------------------------------- */
+
+typedef enum { IM_MAP_CHOROPLETH = 0, IM_MAP_POINTS } im_map_type_t;
+
+typedef struct {
+    im_map_type_t type;
+    int width_px, height_px;     /* 0: 1600 x 1200 */
+    const char *title;           /* NULL: none */
+    const char *subtitle;
+    const char *source;          /* source line under the map */
+    const char *label_template;  /* "{name} {value}" by default; "" none */
+    const char *const *provinces; /* NULL-terminated; NULL: BA, KP, SD */
+    const im_style_t *style;     /* NULL: built-in default */
+    int classes;                 /* 0: 5 */
+} im_map_options_t;
+
+typedef struct im_map im_map_t;
+
+/* Lays out a map of layer: projection, frame, classes.  values (for a
+ * choropleth) and points (for a point map) are borrowed and must outlive
+ * the map.  Caller owns *out. */
+im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
+                       const im_values_t *values, const im_points_t *points,
+                       const im_map_options_t *opt, im_map_t **out);
+void im_map_free(im_map_t *map);
+/* Writes PNG, SVG or PDF by the extension of path.  The file appears
+ * complete or not at all. */
+im_status_t im_map_write(im_map_t *map, const char *path);
+/* Where a WGS 84 point lands on the output, in pixels from the top left
+ * (PNG) or points (SVG, PDF at 1 px = 1 pt). */
+im_status_t im_map_lonlat_to_px(const im_map_t *map, double lon_deg,
+                                double lat_deg, double *out_x_px,
+                                double *out_y_px);
+/* The classes and fill colours the map uses. */
+const im_classes_t *im_map_classes(const im_map_t *map);
+im_rgb_t im_map_fill_for_value(const im_map_t *map, bool has_value,
+                               double value);
+/* Labels that did not fit and were left out by the last im_map_write. */
+int im_map_labels_dropped(const im_map_t *map);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INCIMAP_H */

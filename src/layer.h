@@ -1,0 +1,17 @@
+/*
+ * layer.h: access to a layer's polygons for the map.
+ */
+#ifndef IM_LAYER_H
+#define IM_LAYER_H
+
+#include "geometry.h"
+#include "incimap.h"
+
+/* Polygon i in WGS 84 degrees (x = lon, y = lat).  Borrowed. */
+const im_shape_t *im_layer_shape(const im_layer_t *layer, size_t i);
+const im_gazetteer_t *im_layer_gazetteer(const im_layer_t *layer);
+/* Name to show on the map: the gazetteer's name when the polygon
+ * resolved, else the source's own. */
+const char *im_layer_display_name(const im_layer_t *layer, size_t i);
+
+#endif

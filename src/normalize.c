@@ -1,0 +1,150 @@
+/*
+ * normalize.c: folding of place names.  The noise words are those that
+ * incident reports append to a name without changing what it names; they
+ * are dropped on both sides of every comparison, so the gazetteer never
+ * needs "X District" as well as "X".
+ */
+#include "normalize.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const noise_words[] = {
+    "district", "distt", "dist", "agency", "tehsil", "town", "city",
+    "cantt", "cantonment", "village", "area", "areas", "near", "the",
+    "outskirts", "suburbs", "vicinity", "division", "province", NULL,
+};
+
+/* ASCII letter for a two-byte UTF-8 Latin-1 or Latin Extended-A code point
+ * (U+00C0..U+017F), or 0 for anything else. */
+static char fold_latin(unsigned cp)
+{
+    static const char latin1[] = /* U+00C0 .. U+00FF */
+        "aaaaaaaceeeeiiii" "dnooooo ouuuuyts"
+        "aaaaaaaceeeeiiii" "dnooooo ouuuuyty";
+    static const char ext_a[] = /* U+0100 .. U+017F */
+        "aaaaaaccccccccdd" "ddeeeeeeeeeegggg" "gggghhhhiiiiiiii"
+        "iiiijjkkklllllll" "lllnnnnnnnnnoooo" "oooorrrrrrssssss"
+        "ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";
+    if (cp >= 0xC0 && cp <= 0xFF)
+        return latin1[cp - 0xC0];
+    if (cp >= 0x100 && cp <= 0x17F)
+        return ext_a[cp - 0x100];
+    return 0;
+}
+
+static int is_noise(const char *w, size_t len)
+{
+    for (int i = 0; noise_words[i]; i++)
+        if (strlen(noise_words[i]) == len && memcmp(noise_words[i], w, len) == 0)
+            return 1;
+    return 0;
+}
+
+void im_normalize(const char *text, char *out, size_t n)
+{
+    if (n == 0)
+        return;
+    /* Pass 1: fold to lower-case ASCII words separated by single spaces. */
+    char tmp[512];
+    size_t t = 0;
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    while (*s && t + 2 < sizeof tmp) {
+        char c = 0;
+        if (*s < 0x80) {
+            if (isalnum(*s))
+                c = (char)tolower(*s);
+            else if (*s == '\'' || *s == '`')
+                c = 0; /* Ma'ruf, Qila'h: apostrophes join, not split */
+            else
+                c = ' ';
+            s++;
+        } else if ((*s & 0xE0) == 0xC0 && s[1]) {
+            unsigned cp = ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+            c = fold_latin(cp);
+            if (cp == 0x2BC || cp == 0x2BB)
+                c = 0;
+            else if (!c)
+                c = ' ';
+            s += 2;
+        } else {
+            /* Typographic apostrophes join; other multibyte text splits. */
+            if (s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x98 || s[2] == 0x99))
+                c = 0;
+            else
+                c = ' ';
+            s++;
+            while ((*s & 0xC0) == 0x80)
+                s++;
+        }
+        if (c == 0)
+            continue;
+        if (c == ' ' && (t == 0 || tmp[t - 1] == ' '))
+            continue;
+        tmp[t++] = c;
+    }
+    while (t && tmp[t - 1] == ' ')
+        t--;
+    tmp[t] = '\0';
+
+    /* Pass 2: drop noise words, join runs of single letters. */
+    size_t o = 0, words = 0;
+    int prev_single = 0;
+    const char *p = tmp;
+    out[0] = '\0';
+    for (int keep_noise = 0; keep_noise < 2 && words == 0; keep_noise++) {
+        o = 0;
+        prev_single = 0;
+        p = tmp;
+        while (*p) {
+            const char *w = p;
+            while (*p && *p != ' ')
+                p++;
+            size_t len = (size_t)(p - w);
+            while (*p == ' ')
+                p++;
+            if (!keep_noise && is_noise(w, len))
+                continue;
+            int single = len == 1;
+            if (o && !(single && prev_single) && o + 1 < n)
+                out[o++] = ' ';
+            for (size_t k = 0; k < len && o + 1 < n; k++)
+                out[o++] = w[k];
+            prev_single = single;
+            words++;
+        }
+        out[o] = '\0';
+    }
+}
+
+int im_edit_distance(const char *a, const char *b, int max)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 127 || lb > 127)
+        return max + 1;
+    if ((int)(la > lb ? la - lb : lb - la) > max)
+        return max + 1;
+    int row[128];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0], best;
+        row[0] = (int)i;
+        best = row[0];
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v)
+                v = up + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+            if (v < best)
+                best = v;
+        }
+        if (best > max)
+            return max + 1;
+    }
+    return row[lb] > max ? max + 1 : row[lb];
+}

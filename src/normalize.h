@@ -1,0 +1,20 @@
+/*
+ * normalize.h: the canonical form of a place name, so that "D.I. Khan",
+ * "D I Khan " and "di-khan district" all compare equal.
+ */
+#ifndef IM_NORMALIZE_H
+#define IM_NORMALIZE_H
+
+#include <stddef.h>
+
+/* Writes the normal form of text into out (size n, always terminated):
+ * ASCII lower case, Latin diacritics folded, punctuation as spaces, words
+ * such as "district", "agency", "town" or "cantt" dropped (unless nothing
+ * else is left), runs of single letters joined ("d i khan" -> "di khan")
+ * and single spaces between words. */
+void im_normalize(const char *text, char *out, size_t n);
+
+/* Levenshtein distance of a and b, or max + 1 if it exceeds max. */
+int im_edit_distance(const char *a, const char *b, int max);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * points.c: incident records located as points.  A record's own
+ * coordinates win; otherwise its place text is resolved through the
+ * gazetteer (a town's coordinates), and failing that its district's
+ * headquarters stand in.  A row that cannot be placed at all is an error.
+ */
+#include "context.h"
+#include "csv.h"
+#include "incimap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double lon, lat;
+    char *category;
+    int casualties;
+} point_t;
+
+struct im_points {
+    point_t *p;
+    size_t n;
+};
+
+static int first_column(const im_csv_t *csv, const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        int c = im_csv_column(csv, names[i]);
+        if (c >= 0)
+            return c;
+    }
+    return -1;
+}
+
+static bool parse_coord(const char *s, double limit, double *out)
+{
+    char *end;
+    if (!*s)
+        return false;
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v) || fabs(v) > limit)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int parse_count(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return (*s && !*end && v > 0 && v < 1000000) ? (int)v : 0;
+}
+
+/* Locates the current row: coordinates, then place, then district. */
+static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                          im_csv_t *csv, const int *col, point_t *p)
+{
+    const char *lat = im_csv_field(csv, col[0]), *lon = im_csv_field(csv, col[1]);
+    if (*lat || *lon) {
+        if (!parse_coord(lat, 90, &p->lat))
+            return im_error(ctx, IM_ERR_PARSE, "%s:%ld: %s: bad latitude '%s'",
+                            im_csv_path(csv), im_csv_line(csv),
+                            im_csv_header(csv, col[0]), lat);
+        if (!parse_coord(lon, 180, &p->lon))
+            return im_error(ctx, IM_ERR_PARSE, "%s:%ld: %s: bad longitude '%s'",
+                            im_csv_path(csv), im_csv_line(csv),
+                            im_csv_header(csv, col[1]), lon);
+        return IM_OK;
+    }
+    const char *province = im_csv_field(csv, col[3]);
+    for (int k = 2; k <= 4; k += 2) {   /* place, then district */
+        const char *text = im_csv_field(csv, col[k]);
+        if (!*text)
+            continue;
+        im_match_t m;
+        im_gazetteer_resolve(gaz, text, province, &m);
+        if (m.method == IM_MATCH_AMBIGUOUS)
+            return im_error(ctx, IM_ERR_DATA,
+                            "%s:%ld: %s: '%s' is ambiguous (%s or %s)",
+                            im_csv_path(csv), im_csv_line(csv),
+                            im_csv_header(csv, col[k]), text, m.district_id,
+                            m.other_id);
+        if (m.method != IM_MATCH_UNMATCHED && m.has_point) {
+            p->lon = m.lon_deg;
+            p->lat = m.lat_deg;
+            return IM_OK;
+        }
+    }
+    return im_error(ctx, IM_ERR_DATA,
+                    "%s:%ld: place: cannot locate '%s' (no coordinates, and "
+                    "neither place nor district is in the gazetteer)",
+                    im_csv_path(csv), im_csv_line(csv),
+                    col[2] >= 0 ? im_csv_field(csv, col[2])
+                                : im_csv_field(csv, col[4]));
+}
+
+im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const char *path, im_points_t **out)
+{
+    static const char *const lat_names[] = {"lat", "latitude", NULL};
+    static const char *const lon_names[] = {"lon", "longitude", "lng", NULL};
+    static const char *const place_names[] = {"place", "location", NULL};
+    static const char *const prov_names[] = {"province", "admin1", NULL};
+    static const char *const dist_names[] = {"district", "admin2", NULL};
+    static const char *const cat_names[] = {"category", "event_type", NULL};
+    *out = NULL;
+    im_csv_t *csv;
+    im_status_t st = im_csv_open(ctx, path, &csv);
+    if (st)
+        return st;
+    int col[5] = {first_column(csv, lat_names), first_column(csv, lon_names),
+                  first_column(csv, place_names), first_column(csv, prov_names),
+                  first_column(csv, dist_names)};
+    int ccat = first_column(csv, cat_names);
+    int ckill = im_csv_column(csv, "killed"), cinj = im_csv_column(csv, "injured");
+    if (col[2] < 0 && col[4] < 0 && (col[0] < 0 || col[1] < 0)) {
+        im_csv_free(csv);
+        return im_error(ctx, IM_ERR_DATA,
+                        "%s:1: needs lat/lon, place or district columns", path);
+    }
+    im_points_t *P = calloc(1, sizeof *P);
+    size_t cap = 0;
+    int r = 0;
+    if (!P)
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    while (!st && (r = im_csv_next(csv)) == 1) {
+        if (P->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            point_t *np = realloc(P->p, cap * sizeof *np);
+            if (!np) {
+                st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            P->p = np;
+        }
+        point_t *p = &P->p[P->n];
+        memset(p, 0, sizeof *p);
+        st = locate(ctx, gaz, csv, col, p);
+        if (st)
+            break;
+        p->category = im_strdup(ccat >= 0 ? im_csv_field(csv, ccat) : "");
+        p->casualties = parse_count(im_csv_field(csv, ckill)) +
+                        parse_count(im_csv_field(csv, cinj));
+        P->n++;
+        if (!p->category)
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    if (r < 0)
+        st = IM_ERR_PARSE;
+    im_csv_free(csv);
+    if (st) {
+        im_points_free(P);
+        return st;
+    }
+    *out = P;
+    return IM_OK;
+}
+
+void im_points_free(im_points_t *P)
+{
+    if (!P)
+        return;
+    for (size_t i = 0; i < P->n; i++)
+        free(P->p[i].category);
+    free(P->p);
+    free(P);
+}
+
+size_t im_points_count(const im_points_t *P) { return P->n; }
+
+void im_points_get(const im_points_t *P, size_t i, double *out_lon_deg,
+                   double *out_lat_deg, const char **out_category,
+                   int *out_casualties)
+{
+    const point_t *p = &P->p[i];
+    if (out_lon_deg)
+        *out_lon_deg = p->lon;
+    if (out_lat_deg)
+        *out_lat_deg = p->lat;
+    if (out_category)
+        *out_category = p->category;
+    if (out_casualties)
+        *out_casualties = p->casualties;
+}

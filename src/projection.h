@@ -1,0 +1,22 @@
+/*
+ * projection.h: the map projection, behind one adapter over PROJ.
+ */
+#ifndef IM_PROJECTION_H
+#define IM_PROJECTION_H
+
+#include "incimap.h"
+
+typedef struct im_proj im_proj_t;
+
+/* The equal-area projection used for every map.  Caller owns *out. */
+im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out);
+void im_proj_free(im_proj_t *proj);
+/* Projects n points in place: x = longitude, y = latitude in degrees in,
+ * metres out.  stride is in doubles between consecutive x values. */
+im_status_t im_proj_forward(im_proj_t *proj, double *x, double *y, size_t n,
+                            size_t stride);
+/* Scale along the parallel at a point: projected metres per ground metre
+ * east-west.  A scale bar divides by it. */
+double im_proj_parallel_scale(im_proj_t *proj, double lon_deg, double lat_deg);
+
+#endif
