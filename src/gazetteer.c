@@ -537,10 +537,8 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
          part = strtok_r(NULL, ",;/()-", &save)) {
         char pk[256];
         im_normalize(part, pk, sizeof pk);
-        if (pk[0] && lookup_key(g, pk, province, out))
+        if (pk[0] && lookup_words(g, pk, province, out))
             return;
     }
-    if (lookup_words(g, key, province, out))
-        return;
     lookup_fuzzy(g, key, province, out);
 }

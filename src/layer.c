@@ -27,10 +27,18 @@ typedef struct {
     double label_lon, label_lat;
 } feature_t;
 
+typedef struct {
+    const char *province;     /* borrowed from the gazetteer */
+    im_shape_t shape;
+} outline_t;
+
 struct im_layer {
     const im_gazetteer_t *gaz;
     feature_t *f;
     size_t n;
+    OGRGeometryH *geoms;      /* WGS 84 copies, kept only while reading */
+    outline_t *outlines;      /* one per province present */
+    size_t noutlines;
 };
 
 typedef struct {
@@ -182,10 +190,16 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, OGRLayerH lyr,
             if (L->n == cap) {
                 cap = cap ? cap * 2 : 128;
                 feature_t *nf = realloc(L->f, cap * sizeof *nf);
-                if (!nf)
-                    st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
-                else
+                if (nf)
                     L->f = nf;
+                OGRGeometryH *ng = realloc(L->geoms, cap * sizeof *ng);
+                if (ng) {
+                    L->geoms = ng;
+                    for (size_t k = L->n; k < cap; k++)
+                        ng[k] = NULL;
+                }
+                if (!nf || !ng)
+                    st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
             }
             if (!st) {
                 feature_t *f = &L->f[L->n++];
@@ -193,6 +207,12 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, OGRLayerH lyr,
                 f->name = im_strdup(OGR_F_GetFieldAsString(feat, fi));
                 int part = 0;
                 int rc = f->name ? shape_add(&f->shape, g, &part, ct) : -1;
+                OGRGeometryH copy = rc ? NULL : OGR_G_Clone(g);
+                if (copy && ct && OGR_G_Transform(copy, ct) != OGRERR_NONE) {
+                    OGR_G_DestroyGeometry(copy);
+                    copy = NULL;
+                }
+                L->geoms[L->n - 1] = copy;
                 if (rc == -2)
                     st = im_error(ctx, IM_ERR_LIB,
                                   "%s: feature %lld: cannot transform to WGS 84",
@@ -247,6 +267,62 @@ static void bind_gazetteer(im_ctx_t *ctx, im_layer_t *L, const char *source)
     }
 }
 
+/* Dissolves the districts of each province into its outline with GEOS
+ * (through OGR).  A small buffer out and back in closes the slivers that
+ * independently drawn neighbours leave between them, which would otherwise
+ * show as stray province lines inside the province. */
+static void build_outlines(im_ctx_t *ctx, im_layer_t *L, const char *source)
+{
+    const double close_deg = 0.01;
+    L->outlines = calloc(L->n ? L->n : 1, sizeof *L->outlines);
+    if (!L->outlines)
+        return;
+    for (size_t i = 0; i < L->n; i++) {
+        const char *prov = L->f[i].province;
+        if (!prov)
+            continue;
+        size_t k = 0;
+        while (k < L->noutlines && strcmp(L->outlines[k].province, prov))
+            k++;
+        if (k < L->noutlines)
+            continue;
+        OGRGeometryH coll = OGR_G_CreateGeometry(wkbMultiPolygon);
+        for (size_t j = i; j < L->n; j++) {
+            if (!L->f[j].province || strcmp(L->f[j].province, prov) ||
+                !L->geoms[j])
+                continue;
+            OGRGeometryH g = OGR_G_ForceToMultiPolygon(OGR_G_Clone(L->geoms[j]));
+            for (int p = 0; g && p < OGR_G_GetGeometryCount(g); p++)
+                OGR_G_AddGeometry(coll, OGR_G_GetGeometryRef(g, p));
+            OGR_G_DestroyGeometry(g);
+        }
+        /* Buffering dissolves as well: no separate union is needed. */
+        OGRGeometryH grown = OGR_G_Buffer(coll, close_deg, 4);
+        OGRGeometryH outline = grown ? OGR_G_Buffer(grown, -close_deg, 4)
+                                     : NULL;
+        outline_t *o = &L->outlines[L->noutlines++];
+        o->province = prov;
+        int part = 0;
+        if (!outline || shape_add(&o->shape, outline, &part, NULL)) {
+            /* Kept with no rings, so the province is tried only once. */
+            im_shape_clear(&o->shape);
+            im_warn(ctx, "%s: cannot dissolve the districts of %s; its outline "
+                         "is not drawn", source, prov);
+        }
+        OGR_G_DestroyGeometry(outline);
+        OGR_G_DestroyGeometry(grown);
+        OGR_G_DestroyGeometry(coll);
+    }
+}
+
+static void drop_geoms(im_layer_t *L)
+{
+    for (size_t i = 0; L->geoms && i < L->n; i++)
+        OGR_G_DestroyGeometry(L->geoms[i]);
+    free(L->geoms);
+    L->geoms = NULL;
+}
+
 im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                           const char *source, const char *name_field,
                           im_layer_t **out)
@@ -286,9 +362,13 @@ im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         st = check_degrees(ctx, L, source);
     if (!st && L->n == 0)
         st = im_error(ctx, IM_ERR_DATA, "%s: no polygons", source);
-    if (!st)
+    if (!st) {
         bind_gazetteer(ctx, L, source);
+        build_outlines(ctx, L, source);
+    }
 done:
+    if (L)
+        drop_geoms(L);
     if (ds)
         OGR_DS_Destroy(ds);
     CPLPopErrorHandler();
@@ -309,6 +389,10 @@ void im_layer_free(im_layer_t *L)
         free(L->f[i].name);
         im_shape_clear(&L->f[i].shape);
     }
+    for (size_t i = 0; i < L->noutlines; i++)
+        im_shape_clear(&L->outlines[i].shape);
+    free(L->outlines);
+    drop_geoms(L);
     free(L->f);
     free(L);
 }
@@ -351,4 +435,14 @@ size_t im_layer_find_district(const im_layer_t *L, const char *district_id)
             if (L->f[i].district_id && strcmp(L->f[i].district_id, id) == 0)
                 return i;
     return (size_t)-1;
+}
+
+size_t im_layer_outline_count(const im_layer_t *L) { return L->noutlines; }
+
+const im_shape_t *im_layer_outline(const im_layer_t *L, size_t k,
+                                   const char **out_province)
+{
+    if (out_province)
+        *out_province = L->outlines[k].province;
+    return &L->outlines[k].shape;
 }

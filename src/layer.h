@@ -14,4 +14,9 @@ const im_gazetteer_t *im_layer_gazetteer(const im_layer_t *layer);
  * resolved, else the source's own. */
 const char *im_layer_display_name(const im_layer_t *layer, size_t i);
 
+/* Province outlines dissolved from the districts (WGS 84 degrees). */
+size_t im_layer_outline_count(const im_layer_t *layer);
+const im_shape_t *im_layer_outline(const im_layer_t *layer, size_t k,
+                                   const char **out_province);
+
 #endif

@@ -68,8 +68,13 @@ static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                             im_csv_header(csv, col[1]), lon);
         return IM_OK;
     }
+    /* A town named in the place text is the most precise location; a
+     * place text that only names a district (or a city standing for a
+     * whole division, like Karachi) yields to the district column. */
     const char *province = im_csv_field(csv, col[3]);
-    for (int k = 2; k <= 4; k += 2) {   /* place, then district */
+    im_match_t best = {0};
+    const char *best_field = NULL;
+    for (int k = 2; k <= 4; k += 2) {
         const char *text = im_csv_field(csv, col[k]);
         if (!*text)
             continue;
@@ -81,11 +86,17 @@ static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                             im_csv_path(csv), im_csv_line(csv),
                             im_csv_header(csv, col[k]), text, m.district_id,
                             m.other_id);
-        if (m.method != IM_MATCH_UNMATCHED && m.has_point) {
-            p->lon = m.lon_deg;
-            p->lat = m.lat_deg;
-            return IM_OK;
+        if (m.method == IM_MATCH_UNMATCHED || !m.has_point)
+            continue;
+        if (!best_field || best.method != IM_MATCH_PLACE) {
+            best = m;
+            best_field = text;
         }
+    }
+    if (best_field) {
+        p->lon = best.lon_deg;
+        p->lat = best.lat_deg;
+        return IM_OK;
     }
     return im_error(ctx, IM_ERR_DATA,
                     "%s:%ld: place: cannot locate '%s' (no coordinates, and "

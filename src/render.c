@@ -41,6 +41,9 @@ struct im_map {
     im_xy_t *label_xy;      /* projected label points */
     bool *selected;
     im_xy_t *point_xy;      /* projected incidents */
+    im_shape_t *outlines;   /* projected province outlines */
+    bool *outline_selected;
+    size_t noutlines;
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
     double unit;            /* px per style point */
     rect_t map_rect, legend_rect;
@@ -64,6 +67,24 @@ static bool is_selected(const im_map_t *m, size_t i)
     return false;
 }
 
+/* Copies a shape in degrees into dst, projected to metres. */
+static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
+                                  im_shape_t *dst)
+{
+    dst->rings = malloc((src->nrings ? src->nrings : 1) * sizeof *dst->rings);
+    dst->pts = malloc((src->npts ? src->npts : 1) * sizeof *dst->pts);
+    if (!dst->rings || !dst->pts)
+        return IM_ERR_NOMEM;
+    memcpy(dst->rings, src->rings, src->nrings * sizeof *dst->rings);
+    memcpy(dst->pts, src->pts, src->npts * sizeof *dst->pts);
+    dst->nrings = src->nrings;
+    dst->npts = src->npts;
+    if (!dst->npts)
+        return IM_OK;
+    return im_proj_forward(m->proj, &dst->pts[0].x, &dst->pts[0].y, dst->npts,
+                           2);
+}
+
 static im_status_t project_layer(im_map_t *m)
 {
     size_t n = im_layer_count(m->layer);
@@ -73,25 +94,27 @@ static im_status_t project_layer(im_map_t *m)
     if (!m->shapes || !m->label_xy || !m->selected)
         return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const im_shape_t *src = im_layer_shape(m->layer, i);
-        im_shape_t *dst = &m->shapes[i];
-        dst->rings = malloc((src->nrings ? src->nrings : 1) * sizeof *dst->rings);
-        dst->pts = malloc((src->npts ? src->npts : 1) * sizeof *dst->pts);
-        if (!dst->rings || !dst->pts)
-            return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-        memcpy(dst->rings, src->rings, src->nrings * sizeof *dst->rings);
-        memcpy(dst->pts, src->pts, src->npts * sizeof *dst->pts);
-        dst->nrings = src->nrings;
-        dst->npts = src->npts;
         double lon, lat;
         im_layer_label_point(m->layer, i, &lon, &lat);
         m->label_xy[i] = (im_xy_t){lon, lat};
-        if (im_proj_forward(m->proj, &dst->pts[0].x, &dst->pts[0].y, dst->npts,
-                            2) ||
+        if (copy_projected(m, im_layer_shape(m->layer, i), &m->shapes[i]) ||
             im_proj_forward(m->proj, &m->label_xy[i].x, &m->label_xy[i].y, 1, 2))
             return im_error(m->ctx, IM_ERR_LIB, "PROJ: cannot project '%s'",
                             im_layer_name(m->layer, i));
         m->selected[i] = is_selected(m, i);
+    }
+    m->noutlines = im_layer_outline_count(m->layer);
+    m->outlines = calloc(m->noutlines + 1, sizeof *m->outlines);
+    m->outline_selected = calloc(m->noutlines + 1, sizeof *m->outline_selected);
+    if (!m->outlines || !m->outline_selected)
+        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < m->noutlines; k++) {
+        const char *prov;
+        if (copy_projected(m, im_layer_outline(m->layer, k, &prov),
+                           &m->outlines[k]))
+            return im_error(m->ctx, IM_ERR_LIB, "PROJ: cannot project %s", prov);
+        for (char **q = m->provinces; *q; q++)
+            m->outline_selected[k] |= strcmp(*q, prov) == 0;
     }
     if (m->points) {
         size_t np = im_points_count(m->points);
@@ -297,13 +320,17 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
         }
 }
 
-/* Draws each selected province's outline heavier than district lines:
- * an edge is a province edge when the district on its other side belongs
- * to another province or to none. */
+/* Province outlines over the district lines, heavier, so that the
+ * provinces read first; context provinces get a lighter line. */
 static void draw_province_lines(cairo_t *cr, const im_map_t *m)
 {
-    (void)cr;
-    (void)m;
+    for (size_t k = 0; k < m->noutlines; k++) {
+        shape_path(cr, m, &m->outlines[k]);
+        set_rgb(cr, m->st.line_province);
+        cairo_set_line_width(cr, m->st.province_line_pt * m->unit *
+                                     (m->outline_selected[k] ? 1.0 : 0.6));
+        cairo_stroke(cr);
+    }
 }
 
 /* ---- labels ------------------------------------------------------------ */
@@ -571,7 +598,7 @@ static void draw_scale_bar(cairo_t *cr, const im_map_t *m)
         if (nice[i] * px_per_km <= f.w / 6)
             km = nice[i];
     double len = km * px_per_km, h = 5 * u;
-    double x0 = f.x + f.w - len - 14 * u, y0 = f.y + f.h - 22 * u;
+    double x0 = f.x + f.w - len - 34 * u, y0 = f.y + f.h - 22 * u;
     for (int s = 0; s < 2; s++) {
         cairo_rectangle(cr, x0 + s * len / 2, y0, len / 2, h);
         set_rgb(cr, s ? m->st.halo : m->st.text);
@@ -929,6 +956,10 @@ void im_map_free(im_map_t *m)
         for (size_t i = 0; i < im_layer_count(m->layer); i++)
             im_shape_clear(&m->shapes[i]);
     free(m->shapes);
+    for (size_t k = 0; m->outlines && k < m->noutlines; k++)
+        im_shape_clear(&m->outlines[k]);
+    free(m->outlines);
+    free(m->outline_selected);
     free(m->label_xy);
     free(m->selected);
     free(m->point_xy);

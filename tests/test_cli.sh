@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The incimap command run for real: exit codes, one-line errors naming the
+# file, line and field, and no output left behind by a failed render.
+set -u
+bin=${INCIMAP:?}
+root=${INCIMAP_SOURCE_ROOT:?}
+tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE PATTERN -- command...: exit code and a stderr pattern.
+expect() {
+  local code=$1 pattern=$2; shift 3
+  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+  local got=$?
+  [ "$got" -eq "$code" ] || fail "$* exited $got, want $code: $(cat "$tmp/stderr")"
+  if [ -n "$pattern" ] && ! grep -qE -- "$pattern" "$tmp/stderr" "$tmp/stdout"; then
+    fail "$*: output lacks /$pattern/: $(cat "$tmp/stderr")"
+  fi
+}
+
+tallies=$root/data/incidents/seed-tallies.csv
+
+expect 2 "usage: incimap" -- "$bin"
+expect 2 "'frobnicate' is not a command" -- "$bin" frobnicate
+expect 0 "usage: incimap render" -- "$bin" render --help
+expect 2 "unknown option '--bogus'" -- "$bin" render --bogus "$tallies" -o "$tmp/a.png"
+expect 2 "no output file" -- "$bin" render "$tallies"
+expect 2 "--width: 'wide' is not a whole number" -- "$bin" render "$tallies" -o "$tmp/a.png" --width wide
+expect 2 "--type: 'bars'" -- "$bin" render "$tallies" -o "$tmp/a.png" --type bars
+
+# A missing input names the file and leaves no output.
+expect 1 "cannot open '$tmp/missing.csv'" -- "$bin" render "$tmp/missing.csv" -o "$tmp/a.png"
+[ ! -e "$tmp/a.png" ] || fail "output written for a missing input"
+
+# An unknown district names file, line and field; an existing output is
+# left exactly as it was.
+printf 'district,count\nQuetta,10\nAtlantis,3\n' > "$tmp/bad.csv"
+echo old > "$tmp/keep.png"
+expect 1 "bad.csv:3: district: unknown district 'Atlantis'" -- \
+  "$bin" render "$tmp/bad.csv" --value-column count -o "$tmp/keep.png"
+[ "$(cat "$tmp/keep.png")" = old ] || fail "existing output was overwritten"
+ls "$tmp" | grep -q tmp && fail "temporary file left behind: $(ls "$tmp")"
+
+printf 'district,count\nQuetta,ten\n' > "$tmp/badvalue.csv"
+expect 1 "badvalue.csv:2: count: 'ten' is not a non-negative number" -- \
+  "$bin" render "$tmp/badvalue.csv" --value-column count -o "$tmp/b.png"
+expect 1 "tallies.csv:1: no column 'attacks'" -- \
+  "$bin" render "$tallies" --value-column attacks -o "$tmp/b.png"
+printf 'district,count\nQuetta,10\nQuetta Cantt,2\n' > "$tmp/dup.csv"
+expect 1 "dup.csv:3: district: second row for Quetta \(first on line 2\)" -- \
+  "$bin" render "$tmp/dup.csv" --value-column count -o "$tmp/b.png"
+[ ! -e "$tmp/b.png" ] || fail "output written for bad values"
+expect 1 "cannot open boundaries '$tmp/nowhere.gpkg'" -- \
+  "$bin" render "$tallies" --value-column count --boundaries "$tmp/nowhere.gpkg" -o "$tmp/b.png"
+expect 2 "unknown province 'Atlantis'" -- \
+  "$bin" render "$tallies" --value-column count --provinces Atlantis -o "$tmp/b.png"
+expect 2 "unknown output format 'bmp'" -- \
+  "$bin" render "$tallies" --value-column count -o "$tmp/b.bmp"
+printf 'background = #ffffff\nramp = #fed976, #bd0026\ncolour = #000000\n' > "$tmp/bad.style"
+expect 1 "bad.style:3: colour: unknown key" -- \
+  "$bin" render "$tallies" --value-column count --style "$tmp/bad.style" -o "$tmp/b.png"
+printf 'label-size = huge\n' > "$tmp/bad2.style"
+expect 1 "bad2.style:1: label-size: bad value 'huge'" -- \
+  "$bin" render "$tallies" --value-column count --style "$tmp/bad2.style" -o "$tmp/b.png"
+[ ! -e "$tmp/b.png" ] || fail "output written after errors"
+
+# Successful renders, one per format, recognised by their magic bytes.
+for ext in png svg pdf; do
+  expect 0 "" -- "$bin" render "$tallies" --value-column count -o "$tmp/ok.$ext"
+done
+head -c 8 "$tmp/ok.png" | grep -q PNG || fail "ok.png is not a PNG"
+head -c 5 "$tmp/ok.pdf" | grep -q '%PDF' || fail "ok.pdf is not a PDF"
+grep -q '<svg' "$tmp/ok.svg" || fail "ok.svg is not SVG"
+for s in default print dark; do
+  expect 0 "" -- "$bin" render "$tallies" --value-column count --style "$s" -o "$tmp/style-$s.png"
+done
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" -o "$tmp/records.png"
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --type points -o "$tmp/points.png"
+
+# The gazetteer lookup answers in CSV.
+expect 0 "" -- "$bin" gazetteer lookup "D.I.Khan" "Sehwan town" "Atlantis"
+grep -q '^D.I.Khan,kp-dera-ismail-khan,Dera Ismail Khan,Khyber Pakhtunkhwa,alias' "$tmp/stdout" \
+  || fail "D.I.Khan lookup: $(cat "$tmp/stdout")"
+grep -q '^Sehwan town,sd-jamshoro,Jamshoro,Sindh,place' "$tmp/stdout" \
+  || fail "Sehwan lookup: $(cat "$tmp/stdout")"
+grep -q '^Atlantis,,,,unmatched' "$tmp/stdout" || fail "Atlantis lookup: $(cat "$tmp/stdout")"
+
+[ "$failures" -eq 0 ] && echo "all CLI checks passed"
+exit $((failures > 0))

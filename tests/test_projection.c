@@ -1,0 +1,39 @@
+/*
+ * test_projection.c: the map projection keeps its promise: scale error
+ * under half a percent over Balochistan, Khyber Pakhtunkhwa and Sindh,
+ * and the central meridian and origin where the comment says.
+ */
+#include "projection.h"
+#include "testlib.h"
+
+#include <math.h>
+
+int main(void)
+{
+    im_ctx_t *ctx = im_ctx_new();
+    im_proj_t *p;
+    CHECK(im_proj_new(ctx, &p) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    if (test_failures)
+        TEST_DONE();
+    double worst = 0;
+    for (double lat = 23.6; lat <= 37.1; lat += 0.5)
+        for (double lon = 60.8; lon <= 74.0; lon += 0.5) {
+            double k = im_proj_parallel_scale(p, lon, lat);
+            worst = fmax(worst, fabs(k - 1));
+        }
+    CHECK(worst < 0.005, "worst scale error %.4f%%", worst * 100);
+    CHECK(worst > 0.001, "scale error is measured, not constant: %.4f%%",
+          worst * 100);
+    double x = 67.5, y = 30;
+    CHECK(im_proj_forward(p, &x, &y, 1, 1) == IM_OK, "forward");
+    CHECK(fabs(x) < 1e-6 && fabs(y) < 1e-6, "origin at 67.5E 30N: %g %g", x, y);
+    /* Quetta lies about 50 km west and 20 km north of the origin. */
+    x = 67.0;
+    y = 30.18;
+    im_proj_forward(p, &x, &y, 1, 1);
+    CHECK(x < -40000 && x > -60000 && y > 10000 && y < 30000,
+          "Quetta at %.0f, %.0f m", x, y);
+    im_proj_free(p);
+    im_ctx_free(ctx);
+    TEST_DONE();
+}

@@ -1,0 +1,76 @@
+/*
+ * test_render_points.c: the seed incidents as a point map: every record is
+ * located, and a symbol is drawn near every place.
+ */
+#include "render_check.h"
+
+/* Whether any pixel within r px of (x, y) differs strongly from both the
+ * context and no-record fills: that is, a symbol was drawn there. */
+static int symbol_near(const char *png, double x, double y, double r,
+                       im_rgb_t bg1, im_rgb_t bg2, im_rgb_t line)
+{
+    for (double dy = -r; dy <= r; dy += 1)
+        for (double dx = -r; dx <= r; dx += 1) {
+            im_rgb_t c = png_pixel(png, x + dx, y + dy);
+            if (c.r < 0)
+                continue;
+            if (rgb_distance(c, bg1) > 0.5 && rgb_distance(c, bg2) > 0.5 &&
+                rgb_distance(c, line) > 0.5 && fabs(c.r - c.b) > 0.2)
+                return 1;
+        }
+    return 0;
+}
+
+int main(void)
+{
+    char path[1024], data[1024], out[1024];
+    im_ctx_t *ctx = im_ctx_new();
+    im_ctx_set_data_dir(ctx, test_path(data, sizeof data, "data"));
+    im_gazetteer_t *gaz = NULL;
+    im_layer_t *layer = NULL;
+    im_points_t *pts = NULL;
+    im_map_t *map = NULL;
+    CHECK(im_gazetteer_open(ctx, NULL, &gaz) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(im_layer_read(ctx, gaz, NULL, NULL, &layer) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    CHECK(im_points_read_csv(ctx, gaz,
+                             test_path(path, sizeof path,
+                                       "data/incidents/seed.csv"),
+                             &pts) == IM_OK,
+          "%s", im_ctx_errmsg(ctx));
+    if (test_failures)
+        TEST_DONE();
+    CHECK(im_points_count(pts) >= 6, "%zu incidents", im_points_count(pts));
+
+    /* Each point lies inside the polygon of the district its row names:
+     * that is, the place was resolved to the right spot. */
+    im_map_options_t mo = {.type = IM_MAP_POINTS, .width_px = 1200,
+                           .height_px = 900};
+    CHECK(im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/seed-points.png", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    im_rgb_t none = im_map_fill_for_value(map, false, 0);
+    im_rgb_t context = {0.894, 0.894, 0.878};
+    im_rgb_t line = {0.549, 0.549, 0.549};
+    for (size_t i = 0; i < im_points_count(pts); i++) {
+        double lon, lat, x, y;
+        im_points_get(pts, i, &lon, &lat, NULL, NULL);
+        CHECK(lon > 60 && lon < 78 && lat > 23 && lat < 37.5,
+              "point %zu in Pakistan: %g %g", i, lon, lat);
+        im_map_lonlat_to_px(map, lon, lat, &x, &y);
+        CHECK(symbol_near(out, x, y, 25, none, context, line),
+              "a symbol near point %zu at (%.0f, %.0f)", i, x, y);
+    }
+    /* Far from any incident (the Thar desert) nothing is drawn. */
+    double x, y;
+    im_map_lonlat_to_px(map, 70.3, 25.0, &x, &y);
+    CHECK(!symbol_near(out, x, y, 10, none, context, line),
+          "no symbol in Tharparkar");
+    im_map_free(map);
+    im_points_free(pts);
+    im_layer_free(layer);
+    im_gazetteer_free(gaz);
+    im_ctx_free(ctx);
+    TEST_DONE();
+}

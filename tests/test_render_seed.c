@@ -1,0 +1,171 @@
+/*
+ * test_render_seed.c: the seed tallies rendered for real from the embedded
+ * boundaries, checked by looking inside the PNG, PDF and SVG.
+ */
+#include "render_check.h"
+
+#include <unistd.h>
+
+typedef struct {
+    const char *district;
+    double value;
+} tally_t;
+
+static const tally_t tallies[] = {
+    {"Mastung", 12}, {"Quetta", 10}, {"Bajaur", 36}, {"Peshawar", 19}};
+
+static size_t polygon_of(const im_gazetteer_t *gaz, const im_layer_t *layer,
+                         const char *name)
+{
+    im_match_t m;
+    im_gazetteer_resolve(gaz, name, NULL, &m);
+    CHECK(m.district_id != NULL, "gazetteer knows %s", name);
+    size_t i = m.district_id ? im_layer_find_district(layer, m.district_id)
+                             : (size_t)-1;
+    CHECK(i != (size_t)-1, "a polygon for %s", name);
+    return i;
+}
+
+int main(void)
+{
+    char tallies_path[1024], out[1024], cmd[4096], buf[65536];
+    test_path(tallies_path, sizeof tallies_path,
+              "data/incidents/seed-tallies.csv");
+    im_ctx_t *ctx = im_ctx_new();
+    char data[1024];
+    im_ctx_set_data_dir(ctx, test_path(data, sizeof data, "data"));
+    im_gazetteer_t *gaz = NULL;
+    im_layer_t *layer = NULL;
+    im_values_t *values = NULL;
+    im_map_t *map = NULL;
+    CHECK(im_gazetteer_open(ctx, NULL, &gaz) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(im_layer_read(ctx, gaz, NULL, NULL, &layer) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    im_values_options_t vo = {NULL, NULL, "count"};
+    CHECK(im_values_read_csv(ctx, gaz, layer, tallies_path, &vo, &values) ==
+              IM_OK, "%s", im_ctx_errmsg(ctx));
+    if (test_failures)
+        TEST_DONE();
+
+    /* Labels off: the fill under each label point is what is checked. */
+    im_map_options_t mo = {.label_template = "", .title = "Seed tallies"};
+    CHECK(im_map_new(ctx, layer, values, NULL, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/seed-nolabels.png", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+
+    double darkest = 2, bajaur_lum = 0;
+    for (size_t k = 0; k < sizeof tallies / sizeof tallies[0]; k++) {
+        size_t i = polygon_of(gaz, layer, tallies[k].district);
+        if (i == (size_t)-1)
+            continue;
+        double v;
+        CHECK(im_values_get(values, i, &v) && v == tallies[k].value,
+              "%s has value %g", tallies[k].district, tallies[k].value);
+        double lon, lat, x, y;
+        im_layer_label_point(layer, i, &lon, &lat);
+        im_map_lonlat_to_px(map, lon, lat, &x, &y);
+        im_rgb_t got = png_pixel(out, x, y);
+        im_rgb_t want = im_map_fill_for_value(map, true, tallies[k].value);
+        CHECK(rgb_distance(got, want) < 0.03,
+              "%s at (%.0f, %.0f): got %.3f %.3f %.3f, want class colour "
+              "%.3f %.3f %.3f",
+              tallies[k].district, x, y, got.r, got.g, got.b, want.r, want.g,
+              want.b);
+        if (!strcmp(tallies[k].district, "Bajaur"))
+            bajaur_lum = luminance(got);
+        else
+            darkest = fmin(darkest, luminance(got));
+    }
+    CHECK(bajaur_lum < darkest, "Bajaur (36) is the darkest: %.3f vs %.3f",
+          bajaur_lum, darkest);
+
+    /* A district with no recorded attack has the no-record fill, which
+     * must be far from the lowest class's colour. */
+    im_rgb_t none = im_map_fill_for_value(map, false, 0);
+    const im_classes_t *cls = im_map_classes(map);
+    im_rgb_t lowest = im_map_fill_for_value(map, true, cls->lo[0]);
+    CHECK(rgb_distance(none, lowest) > 0.3, "no-record vs lowest class: %.3f",
+          rgb_distance(none, lowest));
+    const char *quiet[] = {"Awaran", "Kohlu", "Tharparkar", "Chitral"};
+    for (size_t k = 0; k < 4; k++) {
+        size_t i = polygon_of(gaz, layer, quiet[k]);
+        if (i == (size_t)-1)
+            continue;
+        double lon, lat, x, y;
+        im_layer_label_point(layer, i, &lon, &lat);
+        im_map_lonlat_to_px(map, lon, lat, &x, &y);
+        im_rgb_t got = png_pixel(out, x, y);
+        CHECK(rgb_distance(got, none) < 0.03,
+              "%s has the no-record colour: got %.3f %.3f %.3f", quiet[k],
+              got.r, got.g, got.b);
+    }
+    /* Punjab is context: grey, neither no-record nor a class colour. */
+    size_t lahore = polygon_of(gaz, layer, "Lahore");
+    if (lahore != (size_t)-1) {
+        double lon, lat, x, y;
+        im_layer_label_point(layer, lahore, &lon, &lat);
+        im_map_lonlat_to_px(map, lon, lat, &x, &y);
+        im_rgb_t got = png_pixel(out, x, y);
+        CHECK(got.r >= 0 && rgb_distance(got, none) > 0.05,
+              "Lahore drawn as context");
+    }
+    im_map_free(map);
+
+    /* With labels, as PDF and SVG. */
+    mo.label_template = NULL;
+    CHECK(im_map_new(ctx, layer, values, NULL, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/seed.pdf", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(im_map_labels_dropped(map) == 0, "no label dropped (%d)",
+          im_map_labels_dropped(map));
+    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", out);
+    command_output(cmd, buf, sizeof buf);
+    const char *labels[] = {"Mastung 12", "Quetta 10", "Bajaur 36",
+                            "Peshawar 19", "Seed tallies"};
+    for (size_t k = 0; k < 5; k++)
+        CHECK(strstr(buf, labels[k]) != NULL, "PDF text has '%s'", labels[k]);
+    snprintf(cmd, sizeof cmd, "pdffonts '%s'", out);
+    command_output(cmd, buf, sizeof buf);
+    /* pdffonts prints a row of dashes under its header; the fourth run of
+     * dashes marks the "emb" column, which must read "yes" for every font. */
+    int fonts = 0, embedded = 0;
+    long emb_col = -1;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "----", 4)) {
+            int runs = 0;
+            for (char *p = line; *p; p++)
+                if (*p == '-' && (p == line || p[-1] == ' ') && ++runs == 4)
+                    emb_col = p - line;
+            continue;
+        }
+        if (emb_col < 0 || (long)strlen(line) < emb_col + 3)
+            continue;
+        fonts++;
+        embedded += !strncmp(line + emb_col, "yes", 3);
+    }
+    CHECK(fonts > 0 && embedded == fonts, "all %d PDF fonts embedded (%d)",
+          fonts, embedded);
+
+    snprintf(out, sizeof out, "%s/seed.svg", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s' 2>&1 && echo valid", out);
+    command_output(cmd, buf, sizeof buf);
+    CHECK(strstr(buf, "valid") != NULL, "SVG is well-formed XML: %s", buf);
+    snprintf(cmd, sizeof cmd, "grep -c '<path' '%s'", out);
+    command_output(cmd, buf, sizeof buf);
+    CHECK(atoi(buf) > 100, "SVG has the district paths (%s)", buf);
+
+    /* An unknown extension fails and leaves nothing behind. */
+    snprintf(out, sizeof out, "%s/seed.bmp", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_ERR_ARG, "bmp refused");
+    CHECK(access(out, F_OK) != 0, "no file left");
+
+    im_map_free(map);
+    im_values_free(values);
+    im_layer_free(layer);
+    im_gazetteer_free(gaz);
+    im_ctx_free(ctx);
+    TEST_DONE();
+}
