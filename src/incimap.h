@@ -162,6 +162,11 @@ void im_points_get(const im_points_t *points, size_t i, double *out_lon_deg,
                    double *out_lat_deg, const char **out_category,
                    int *out_casualties);
 
+/* Place text (up to its first comma) and date as the record gives them;
+ * "" when absent.  Borrowed. */
+void im_points_text(const im_points_t *points, size_t i,
+                    const char **out_place, const char **out_date);
+
 /* ---- classification ---------------------------------------------------- */
 
 #define IM_MAX_CLASSES 9

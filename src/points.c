@@ -15,6 +15,8 @@
 typedef struct {
     double lon, lat;
     char *category;
+    char *place;    /* as written, up to its first comma */
+    char *date;
     int casualties;
 } point_t;
 
@@ -124,7 +126,9 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                   first_column(csv, place_names), first_column(csv, prov_names),
                   first_column(csv, dist_names)};
     int ccat = first_column(csv, cat_names);
+    static const char *const date_names[] = {"date", "event_date", NULL};
     int ckill = im_csv_column(csv, "killed"), cinj = im_csv_column(csv, "injured");
+    int cdate = first_column(csv, date_names);
     if (col[2] < 0 && col[4] < 0 && (col[0] < 0 || col[1] < 0)) {
         im_csv_free(csv);
         return im_error(ctx, IM_ERR_DATA,
@@ -151,10 +155,15 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         if (st)
             break;
         p->category = im_strdup(ccat >= 0 ? im_csv_field(csv, ccat) : "");
+        const char *place = im_csv_field(csv, col[2] >= 0 ? col[2] : col[4]);
+        p->place = im_strdup(place);
+        if (p->place)
+            p->place[strcspn(p->place, ",;(")] = '\0';
+        p->date = im_strdup(im_csv_field(csv, cdate));
         p->casualties = parse_count(im_csv_field(csv, ckill)) +
                         parse_count(im_csv_field(csv, cinj));
         P->n++;
-        if (!p->category)
+        if (!p->category || !p->place || !p->date)
             st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
     if (r < 0)
@@ -172,8 +181,11 @@ void im_points_free(im_points_t *P)
 {
     if (!P)
         return;
-    for (size_t i = 0; i < P->n; i++)
+    for (size_t i = 0; i < P->n; i++) {
         free(P->p[i].category);
+        free(P->p[i].place);
+        free(P->p[i].date);
+    }
     free(P->p);
     free(P);
 }
@@ -193,4 +205,13 @@ void im_points_get(const im_points_t *P, size_t i, double *out_lon_deg,
         *out_category = p->category;
     if (out_casualties)
         *out_casualties = p->casualties;
+}
+
+void im_points_text(const im_points_t *P, size_t i, const char **out_place,
+                    const char **out_date)
+{
+    if (out_place)
+        *out_place = P->p[i].place;
+    if (out_date)
+        *out_date = P->p[i].date;
 }

@@ -681,6 +681,61 @@ static double point_radius(const im_map_t *m, int casualties)
     return m->unit * (3.5 + 1.2 * sqrt((double)casualties));
 }
 
+/* One label per place: its name and the dates of its incidents, beside
+ * the symbols, skipped where it would collide with one already placed. */
+static void draw_point_labels(cairo_t *cr, const im_map_t *m, const im_xy_t *px)
+{
+    size_t np = im_points_count(m->points);
+    rect_t *placed = malloc((np ? np : 1) * sizeof *placed);
+    if (!placed)
+        return;
+    size_t nplaced = 0;
+    for (size_t i = 0; i < np; i++) {
+        const char *place, *date;
+        im_points_text(m->points, i, &place, &date);
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++) {
+            const char *pj;
+            im_points_text(m->points, j, &pj, NULL);
+            first = strcmp(pj, place) != 0;
+        }
+        if (!first || !place[0])
+            continue;
+        /* Dates of every record at this place, in input order. */
+        char text[512];
+        size_t o = (size_t)snprintf(text, sizeof text, "%s ", place);
+        double x1 = -INFINITY, ymid = 0;
+        int k = 0;
+        for (size_t j = i; j < np && o < sizeof text; j++) {
+            const char *pj, *dj;
+            im_points_text(m->points, j, &pj, &dj);
+            if (strcmp(pj, place))
+                continue;
+            o += (size_t)snprintf(text + o, sizeof text - o, "%s%s",
+                                  k ? ", " : "", dj);
+            int cas;
+            im_points_get(m->points, j, NULL, NULL, NULL, &cas);
+            x1 = fmax(x1, px[j].x + point_radius(m, cas));
+            ymid += px[j].y;
+            k++;
+        }
+        ymid /= k;
+        PangoLayout *pl = text_layout(cr, m, m->st.label_pt, false, text);
+        double w, h;
+        text_size(pl, &w, &h);
+        rect_t r = {x1 + 3 * m->unit, ymid - h / 2, w, h};
+        bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect);
+        for (size_t q = 0; ok && q < nplaced; q++)
+            ok = !overlaps(r, placed[q]);
+        if (ok) {
+            draw_text(cr, m, pl, r.x, r.y, true);
+            placed[nplaced++] = r;
+        }
+        g_object_unref(pl);
+    }
+    free(placed);
+}
+
 static void draw_points(cairo_t *cr, const im_map_t *m)
 {
     if (!m->points)
@@ -712,6 +767,7 @@ static void draw_points(cairo_t *cr, const im_map_t *m)
             px[i].y = to_px(m, m->point_xy[i]).y + r * sin(a);
         }
     }
+    draw_point_labels(cr, m, px);
     for (size_t i = 0; i < np; i++) {
         const char *c;
         int cas;
@@ -798,8 +854,8 @@ static void draw_map(cairo_t *cr, im_map_t *m)
         draw_legend(cr, m, "Incidents");
         draw_labels(cr, m);
     } else {
-        draw_points(cr, m);
         draw_points_legend(cr, m, &m->legend_rect);
+        draw_points(cr, m);
     }
     draw_scale_bar(cr, m);
     cairo_restore(cr);
