@@ -199,9 +199,8 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
     im_status_t st = IM_OK;
     while (!st && fgets(buf, sizeof buf, f)) {
         line++;
+        /* '#' also starts a colour: before the '=' it is a comment. */
         char *hash = strchr(buf, '#');
-        /* '#' also starts a colour; only a '#' at line start or after
-         * white space outside a value is a comment. */
         char *eq = strchr(buf, '=');
         if (hash && (!eq || hash < eq))
             *hash = '\0';
@@ -214,9 +213,13 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
             break;
         }
         *eq = '\0';
-        char *val = eq + 1, *c = strstr(val, " #");
-        if (c)
-            *c = '\0';
+        /* After a value, "# " starts a comment; "#fed976" is a colour. */
+        char *val = eq + 1;
+        for (char *c = strchr(val, '#'); c; c = strchr(c + 1, '#'))
+            if (c[1] == ' ' || c[1] == '\t' || c[1] == '\n' || c[1] == '\0') {
+                *c = '\0';
+                break;
+            }
         st = apply(ctx, &s->v, path, line, strip(t), strip(val));
     }
     fclose(f);

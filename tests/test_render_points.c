@@ -6,12 +6,12 @@
 
 /* Whether any pixel within r px of (x, y) differs strongly from both the
  * context and no-record fills: that is, a symbol was drawn there. */
-static int symbol_near(const char *png, double x, double y, double r,
+static int symbol_near(cairo_surface_t *png, double x, double y, double r,
                        im_rgb_t bg1, im_rgb_t bg2, im_rgb_t line)
 {
     for (double dy = -r; dy <= r; dy += 1)
         for (double dx = -r; dx <= r; dx += 1) {
-            im_rgb_t c = png_pixel(png, x + dx, y + dy);
+            im_rgb_t c = surface_pixel(png, x + dx, y + dy);
             if (c.r < 0)
                 continue;
             if (rgb_distance(c, bg1) > 0.5 && rgb_distance(c, bg2) > 0.5 &&
@@ -50,6 +50,8 @@ int main(void)
           im_ctx_errmsg(ctx));
     snprintf(out, sizeof out, "%s/seed-points.png", test_tmpdir());
     CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    cairo_surface_t *png = png_load(out);
+    CHECK(png != NULL, "%s readable", out);
     im_rgb_t none = im_map_fill_for_value(map, false, 0);
     im_rgb_t context = {0.894, 0.894, 0.878};
     im_rgb_t line = {0.549, 0.549, 0.549};
@@ -59,14 +61,15 @@ int main(void)
         CHECK(lon > 60 && lon < 78 && lat > 23 && lat < 37.5,
               "point %zu in Pakistan: %g %g", i, lon, lat);
         im_map_lonlat_to_px(map, lon, lat, &x, &y);
-        CHECK(symbol_near(out, x, y, 25, none, context, line),
+        CHECK(symbol_near(png, x, y, 25, none, context, line),
               "a symbol near point %zu at (%.0f, %.0f)", i, x, y);
     }
     /* Far from any incident (the Thar desert) nothing is drawn. */
     double x, y;
     im_map_lonlat_to_px(map, 70.3, 25.0, &x, &y);
-    CHECK(!symbol_near(out, x, y, 10, none, context, line),
+    CHECK(!symbol_near(png, x, y, 10, none, context, line),
           "no symbol in Tharparkar");
+    cairo_surface_destroy(png);
     im_map_free(map);
     im_points_free(pts);
     im_layer_free(layer);
