@@ -16,6 +16,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ struct im_map {
     rect_t map_rect, legend_rect;
     im_classes_t classes;
     int dropped;
+    char *drawn_text;       /* labels drawn by the last write, "; "-joined */
+    size_t drawn_len, drawn_cap;
 };
 
 static const char *const default_provinces[] = {
@@ -259,6 +262,25 @@ static void set_rgb(cairo_t *cr, im_rgb_t c)
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
 }
 
+/* Remembers a label that was drawn, for the SVG's description: Cairo
+ * writes SVG text as glyph outlines, which no search or screen reader can
+ * read. */
+static void remember_text(im_map_t *m, const char *text)
+{
+    size_t n = strlen(text) + 3;
+    if (m->drawn_len + n >= m->drawn_cap) {
+        size_t cap = (m->drawn_cap + n) * 2;
+        char *d = realloc(m->drawn_text, cap);
+        if (!d)
+            return;
+        m->drawn_text = d;
+        m->drawn_cap = cap;
+    }
+    m->drawn_len += (size_t)snprintf(m->drawn_text + m->drawn_len,
+                                     m->drawn_cap - m->drawn_len, "%s%s",
+                                     m->drawn_len ? "; " : "", text);
+}
+
 /* Draws text with its top-left corner at (x, y), with a halo so that it
  * stays readable over any fill. */
 static void draw_text(cairo_t *cr, const im_map_t *m, PangoLayout *pl, double x,
@@ -422,6 +444,7 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
                 ok = !overlaps(r, placed[q]);
             if (ok) {
                 draw_text(cr, m, pl, r.x, r.y, true);
+                remember_text(m, text);
                 placed[nplaced++] = r;
                 done_one = true;
             }
@@ -683,7 +706,7 @@ static double point_radius(const im_map_t *m, int casualties)
 
 /* One label per place: its name and the dates of its incidents, beside
  * the symbols, skipped where it would collide with one already placed. */
-static void draw_point_labels(cairo_t *cr, const im_map_t *m, const im_xy_t *px)
+static void draw_point_labels(cairo_t *cr, im_map_t *m, const im_xy_t *px)
 {
     size_t np = im_points_count(m->points);
     rect_t *placed = malloc((np ? np : 1) * sizeof *placed);
@@ -729,6 +752,7 @@ static void draw_point_labels(cairo_t *cr, const im_map_t *m, const im_xy_t *px)
             ok = !overlaps(r, placed[q]);
         if (ok) {
             draw_text(cr, m, pl, r.x, r.y, true);
+            remember_text(m, text);
             placed[nplaced++] = r;
         }
         g_object_unref(pl);
@@ -736,7 +760,7 @@ static void draw_point_labels(cairo_t *cr, const im_map_t *m, const im_xy_t *px)
     free(placed);
 }
 
-static void draw_points(cairo_t *cr, const im_map_t *m)
+static void draw_points(cairo_t *cr, im_map_t *m)
 {
     if (!m->points)
         return;
@@ -841,6 +865,9 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
 
 static void draw_map(cairo_t *cr, im_map_t *m)
 {
+    m->drawn_len = 0;
+    if (m->drawn_text)
+        m->drawn_text[0] = '\0';
     set_rgb(cr, m->st.background);
     cairo_paint(cr);
     rect_t f = m->map_rect;
@@ -864,6 +891,63 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     cairo_set_line_width(cr, 0.6 * m->unit);
     cairo_stroke(cr);
     draw_furniture(cr, m);
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* Adds <title> and <desc> after the opening <svg> tag of the file Cairo
+ * wrote, so that the map's title and labels are text in the SVG. */
+static im_status_t svg_add_text(im_map_t *m, const char *tmp, const char *path)
+{
+    FILE *f = fopen(tmp, "rb");
+    if (!f)
+        return im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                        strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *svg = len > 0 ? malloc((size_t)len + 1) : NULL;
+    size_t got = svg ? fread(svg, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!svg || got != (size_t)len) {
+        free(svg);
+        return im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
+    }
+    svg[len] = '\0';
+    char *open_tag = strstr(svg, "<svg");
+    char *end = open_tag ? strchr(open_tag, '>') : NULL;
+    im_status_t st = IM_OK;
+    f = end ? fopen(tmp, "wb") : NULL;
+    if (!f) {
+        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
+    } else {
+        fwrite(svg, 1, (size_t)(end + 1 - svg), f);
+        fputs("\n<title>", f);
+        xml_escaped(f, m->title ? m->title : "Map");
+        fputs("</title>\n<desc>", f);
+        xml_escaped(f, m->subtitle);
+        fputs(m->subtitle ? ". Labels: " : "Labels: ", f);
+        xml_escaped(f, m->drawn_text);
+        fputs(". ", f);
+        xml_escaped(f, m->source);
+        fputs("</desc>", f);
+        fputs(end + 1, f);
+        if (fclose(f))
+            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
+    }
+    free(svg);
+    return st;
 }
 
 static const char *extension(const char *path)
@@ -893,8 +977,16 @@ im_status_t im_map_write(im_map_t *m, const char *path)
     char *tmp = malloc(n);
     if (!tmp)
         return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
+    /* Not mkstemp: its 0600 mode would stick to the finished map, while
+     * open() with 0666 lets the user's umask decide as for any file. */
+    int fd = -1;
+    for (unsigned k = 0; fd < 0 && k < 100; k++) {
+        snprintf(tmp, n, "%s.%x.tmp", path,
+                 ((unsigned)getpid() * 2654435761u + k) & 0xffffffu);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         im_status_t st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s",
                                   path, strerror(errno));
@@ -925,7 +1017,9 @@ im_status_t im_map_write(im_map_t *m, const char *path)
     if (cs)
         st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
                       cairo_status_to_string(cs));
-    else if (rename(tmp, path))
+    else if (kind == SVG)
+        st = svg_add_text(m, tmp, path);
+    if (!st && rename(tmp, path))
         st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
                       strerror(errno));
     if (st)
@@ -1026,6 +1120,7 @@ void im_map_free(im_map_t *m)
     free(m->subtitle);
     free(m->source);
     free(m->label_template);
+    free(m->drawn_text);
     im_proj_free(m->proj);
     free(m);
 }

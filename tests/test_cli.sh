@@ -80,6 +80,20 @@ done
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" -o "$tmp/records.png"
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --type points -o "$tmp/points.png"
 
+# Other GDAL sources as boundaries: a GeoPackage, and a Shapefile in a
+# projected CRS (UTM 42N), which must be transformed back to WGS 84.
+emb=$root/data/boundaries/districts.geojson
+if command -v ogr2ogr >/dev/null; then
+  ogr2ogr -f GPKG "$tmp/d.gpkg" "$emb" 2>/dev/null || fail "ogr2ogr gpkg"
+  expect 0 "" -- "$bin" render "$tallies" --value-column count --boundaries "$tmp/d.gpkg" -o "$tmp/gpkg.png"
+  ogr2ogr -f "ESRI Shapefile" -t_srs EPSG:32642 "$tmp/d.shp" "$emb" 2>/dev/null || fail "ogr2ogr shp"
+  expect 0 "" -- "$bin" render "$tallies" --value-column count --boundaries "$tmp/d.shp" -o "$tmp/shp.pdf"
+  pdftotext "$tmp/shp.pdf" - | grep -q "Bajaur 36" || fail "Shapefile render lacks 'Bajaur 36'"
+  expect 1 "no field 'NAME_X'" -- "$bin" render "$tallies" --value-column count --boundaries "$tmp/d.gpkg" --name-field NAME_X -o "$tmp/c.png"
+else
+  fail "ogr2ogr not installed (gdal-bin)"
+fi
+
 # The gazetteer lookup answers in CSV.
 expect 0 "" -- "$bin" gazetteer lookup "D.I.Khan" "Sehwan town" "Atlantis"
 grep -q '^D.I.Khan,kp-dera-ismail-khan,Dera Ismail Khan,Khyber Pakhtunkhwa,alias' "$tmp/stdout" \

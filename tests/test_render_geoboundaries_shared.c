@@ -4,11 +4,15 @@
  * the name field) renders the seed tallies into the right polygons.
  */
 #include "csv.h"
+
+#include <unistd.h>
 #include "render_check.h"
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
+    /* Without ../shared the test is skipped (77), not failed: the core
+     * suite must pass on a checkout alone. */
+    if (argc < 2 || access(argv[1], R_OK) != 0)
         return 77;
     char src[1024], tallies[1024], data[1024], out[1024];
     snprintf(src, sizeof src, "%s/geoBoundaries-PAK-ADM2_simplified.topojson",

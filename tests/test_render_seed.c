@@ -153,6 +153,14 @@ int main(void)
     snprintf(cmd, sizeof cmd, "xmllint --noout '%s' 2>&1 && echo valid", out);
     command_output(cmd, buf, sizeof buf);
     CHECK(strstr(buf, "valid") != NULL, "SVG is well-formed XML: %s", buf);
+    snprintf(cmd, sizeof cmd, "xmllint --xpath 'string(//*[local-name()=\"desc\"])' '%s'", out);
+    command_output(cmd, buf, sizeof buf);
+    for (size_t k = 0; k < 4; k++)
+        CHECK(strstr(buf, labels[k]) != NULL, "SVG text has '%s': %s",
+              labels[k], buf);
+    snprintf(cmd, sizeof cmd, "xmllint --xpath 'string(//*[local-name()=\"title\"])' '%s'", out);
+    command_output(cmd, buf, sizeof buf);
+    CHECK(strstr(buf, "Seed tallies") != NULL, "SVG title: %s", buf);
     snprintf(cmd, sizeof cmd, "grep -c '<path' '%s'", out);
     command_output(cmd, buf, sizeof buf);
     CHECK(atoi(buf) > 100, "SVG has the district paths (%s)", buf);
