@@ -542,3 +542,18 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
     }
     lookup_fuzzy(g, key, province, out);
 }
+
+size_t im_gazetteer_entry_count(const im_gazetteer_t *g) { return g->nentries; }
+
+void im_gazetteer_entry(const im_gazetteer_t *g, size_t i, const char **out_key,
+                        const char **out_district_id,
+                        im_match_method_t *out_kind)
+{
+    const entry_t *e = &g->entries[i];
+    if (out_key)
+        *out_key = e->key;
+    if (out_district_id)
+        *out_district_id = g->districts[e->district].id;
+    if (out_kind)
+        *out_kind = kind_method[e->kind];
+}

@@ -14,4 +14,13 @@ const char *im_gazetteer_parent(const im_gazetteer_t *gaz, const char *id);
 bool im_gazetteer_district(const im_gazetteer_t *gaz, const char *id,
                            const char **out_name, const char **out_province);
 
+/* The lookup table, for scanners that need every name at once (such as
+ * place mentions in running text).  Keys are normalised (im_normalize);
+ * kind is IM_MATCH_EXACT (a district's name), IM_MATCH_ALIAS or
+ * IM_MATCH_PLACE.  Several entries may share a key.  Borrowed. */
+size_t im_gazetteer_entry_count(const im_gazetteer_t *gaz);
+void im_gazetteer_entry(const im_gazetteer_t *gaz, size_t i,
+                        const char **out_key, const char **out_district_id,
+                        im_match_method_t *out_kind);
+
 #endif
