@@ -15,7 +15,7 @@
 #include <string.h>
 
 typedef struct {
-    char *id, *name, *province, *parent;
+    char *id, *name, *province, *parent, *hq, *status, *created;
     double hq_lon, hq_lat;
     bool has_hq;
 } district_t;
@@ -24,6 +24,8 @@ typedef enum { ENTRY_NAME, ENTRY_ALIAS, ENTRY_PLACE } entry_kind_t;
 
 typedef struct {
     char *key;          /* normalised */
+    unsigned char hist[36]; /* letters and digits of key, for fuzzy pruning */
+    unsigned short len;
     size_t district;    /* index into districts */
     entry_kind_t kind;
     bool has_point;
@@ -56,6 +58,19 @@ static const district_t *find_district(const im_gazetteer_t *g, const char *id)
                    district_by_id_cmp);
 }
 
+/* Counts of each letter and digit: one edit changes the counts by at most
+ * two, so counts far apart rule a name out before any edit distance. */
+static void histogram(const char *key, unsigned char *hist)
+{
+    memset(hist, 0, 36);
+    for (const char *p = key; *p; p++) {
+        int b = *p >= 'a' && *p <= 'z' ? *p - 'a'
+              : *p >= '0' && *p <= '9' ? 26 + *p - '0' : -1;
+        if (b >= 0 && hist[b] < 255)
+            hist[b]++;
+    }
+}
+
 static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
                      entry_kind_t kind, bool has_point, double lon, double lat)
 {
@@ -75,6 +90,8 @@ static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
     e->key = im_strdup(key);
     if (!e->key)
         return -1;
+    histogram(key, e->hist);
+    e->len = (unsigned short)strlen(key);
     e->district = d;
     e->kind = kind;
     e->has_point = has_point;
@@ -155,13 +172,15 @@ static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
                                   const char *dir)
 {
     static const char *const cols[] = {"id", "name", "province", "hq_lat",
-                                       "hq_lon", "parent", NULL};
-    int c[6];
+                                       "hq_lon", "parent", "hq", NULL};
+    int c[7];
     im_csv_t *csv;
     im_status_t st = open_table(ctx, dir, "districts.csv", cols, c, &csv);
     if (st)
         return st;
     size_t cap = 0;
+    int cstatus = im_csv_column(csv, "status");
+    int ccreated = im_csv_column(csv, "created");
     int r;
     while ((r = im_csv_next(csv)) == 1) {
         if (g->ndistricts == cap) {
@@ -184,8 +203,13 @@ static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
         d->province = im_strdup(im_csv_field(csv, c[2]));
         const char *parent = im_csv_field(csv, c[5]);
         d->parent = *parent ? im_strdup(parent) : NULL;
+        d->hq = im_strdup(im_csv_field(csv, c[6]));
+        d->status = im_strdup(cstatus >= 0 ? im_csv_field(csv, cstatus) : "");
+        d->created = im_strdup(ccreated >= 0 ? im_csv_field(csv, ccreated) : "");
         g->ndistricts++;
-        if (!d->id || !d->name || !d->province || (*parent && !d->parent))
+        if (!d->id || !d->name || !d->province || !d->hq || !d->status ||
+            !d->created ||
+            (*parent && !d->parent))
             goto nomem;
         d->has_hq = parse_deg(im_csv_field(csv, c[3]), 90, &d->hq_lat) &&
                     parse_deg(im_csv_field(csv, c[4]), 180, &d->hq_lon);
@@ -212,6 +236,11 @@ static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
         }
         if (add_entry(g, d->name, i, ENTRY_NAME, d->has_hq, d->hq_lon,
                       d->hq_lat))
+            goto nomem;
+        /* The headquarters town is a place in its own right: "Khar" is
+         * Bajaur, and "Quetta" names a town as well as a district. */
+        if (d->has_hq && add_entry(g, d->hq, i, ENTRY_PLACE, true, d->hq_lon,
+                                   d->hq_lat))
             goto nomem;
     }
     im_csv_free(csv);
@@ -334,6 +363,9 @@ void im_gazetteer_free(im_gazetteer_t *g)
         free(g->districts[i].name);
         free(g->districts[i].province);
         free(g->districts[i].parent);
+        free(g->districts[i].hq);
+        free(g->districts[i].status);
+        free(g->districts[i].created);
     }
     for (size_t i = 0; i < g->nentries; i++)
         free(g->entries[i].key);
@@ -384,6 +416,8 @@ const char *im_match_method_name(im_match_method_t m)
     case IM_MATCH_PLACE: return "place";
     case IM_MATCH_FUZZY: return "fuzzy";
     case IM_MATCH_AMBIGUOUS: return "ambiguous";
+    case IM_MATCH_COORDINATES: return "coordinates";
+    case IM_MATCH_CONFLICT: return "conflict";
     case IM_MATCH_UNMATCHED: break;
     }
     return "unmatched";
@@ -430,6 +464,17 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
         return false;
     set_match(g, best, method ? method : kind_method[best->kind],
               score > 0 ? score : kind_score[best->kind], out);
+    /* A district named after its town ("Quetta", "Kohat") names the town
+     * too; where the gazetteer knows that town, take its position. */
+    out->town = best->kind == ENTRY_PLACE;
+    for (size_t i = 0; i < n && !out->town; i++)
+        if (cand[i]->kind == ENTRY_PLACE && cand[i]->district == best->district &&
+            cand[i]->has_point) {
+            out->town = true;
+            out->lon_deg = cand[i]->lon;
+            out->lat_deg = cand[i]->lat;
+            out->has_point = true;
+        }
     if (other) {
         out->method = IM_MATCH_AMBIGUOUS;
         out->score = 0.5;
@@ -488,19 +533,32 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
     return false;
 }
 
-/* Nearest names within a small edit distance: one edit for short names,
- * two from eight letters on. */
+/* Nearest names within a small edit distance: at most one edit in seven
+ * letters.  Short names get none: "Maidan" and "Mardan", "Jandol" and
+ * "Jandola" are different places one letter apart. */
 static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
                          const char *province, im_match_t *out)
 {
     size_t len = strlen(key);
-    if (len < 5)
+    if (len < 7)
         return false;
-    int max = len >= 8 ? 2 : 1, best = max + 1;
+    int max = (int)(len / 7), best;
+    if (max > 3)
+        max = 3;
+    best = max + 1;
     const entry_t *cand[16];
     size_t n = 0;
+    unsigned char hist[36];
+    histogram(key, hist);
     for (size_t i = 0; i < g->nentries; i++) {
         const entry_t *e = &g->entries[i];
+        if (abs((int)e->len - (int)len) > max)
+            continue;
+        int diff = 0;
+        for (int b = 0; b < 36 && diff <= 2 * max; b++)
+            diff += abs((int)e->hist[b] - (int)hist[b]);
+        if (diff > 2 * max)
+            continue;
         int d = im_edit_distance(key, e->key, best);
         if (d < best) {
             best = d;
@@ -512,6 +570,9 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     if (!n)
         return false;
     double score = 0.8 - 0.1 * best;
+    /* Keep the distance proportionate: 2 edits need 14 letters. */
+    if (best * 7 > (int)len)
+        return false;
     return pick(g, cand, n, province, IM_MATCH_FUZZY, score, out);
 }
 
@@ -556,4 +617,108 @@ void im_gazetteer_entry(const im_gazetteer_t *g, size_t i, const char **out_key,
         *out_district_id = g->districts[e->district].id;
     if (out_kind)
         *out_kind = kind_method[e->kind];
+}
+
+bool im_gazetteer_is_ancestor(const im_gazetteer_t *g, const char *ancestor,
+                              const char *id)
+{
+    int depth = 0;
+    for (const char *p = im_gazetteer_parent(g, id); p && depth < 16;
+         p = im_gazetteer_parent(g, p), depth++)
+        if (strcmp(p, ancestor) == 0)
+            return true;
+    return false;
+}
+
+size_t im_gazetteer_district_count(const im_gazetteer_t *g)
+{
+    return g->ndistricts;
+}
+
+bool im_gazetteer_district_hq(const im_gazetteer_t *g, size_t i,
+                              const char **out_id, double *out_lon_deg,
+                              double *out_lat_deg)
+{
+    const district_t *d = &g->districts[i];
+    if (out_id)
+        *out_id = d->id;
+    *out_lon_deg = d->hq_lon;
+    *out_lat_deg = d->hq_lat;
+    return d->has_hq;
+}
+
+size_t im_gazetteer_count(const im_gazetteer_t *g) { return g->ndistricts; }
+
+void im_gazetteer_info(const im_gazetteer_t *g, size_t i, im_district_info_t *out)
+{
+    const district_t *d = &g->districts[i];
+    *out = (im_district_info_t){d->id, d->name, d->province, d->hq, d->status,
+                                d->created, d->parent, d->has_hq, d->hq_lon,
+                                d->hq_lat};
+}
+
+static void add_candidate(const im_gazetteer_t *g, const entry_t *e,
+                          im_match_method_t method, double score,
+                          im_candidate_t *out, size_t *n, size_t max)
+{
+    const district_t *d = &g->districts[e->district];
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(out[i].district_id, d->id) && out[i].method == method) {
+            if (score > out[i].score) {
+                out[i].score = score;
+                out[i].matched = e->key;
+            }
+            return;
+        }
+    if (*n < max)
+        out[(*n)++] = (im_candidate_t){d->id, d->name, d->province, e->key,
+                                       method, score};
+}
+
+static int by_score(const void *a, const void *b)
+{
+    double x = ((const im_candidate_t *)a)->score;
+    double y = ((const im_candidate_t *)b)->score;
+    return (x < y) - (x > y);
+}
+
+size_t im_gazetteer_search(const im_gazetteer_t *g, const char *text,
+                           im_candidate_t *out, size_t max)
+{
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    size_t n = 0;
+    if (!key[0] || max == 0)
+        return 0;
+    /* Collect widely, then keep the best max. */
+    im_candidate_t all[128];
+    im_candidate_t *final_out = out;
+    size_t final_max = max;
+    out = all;
+    max = sizeof all / sizeof all[0];
+    /* Every word run of the text that is a name, scored by the share of
+     * the text it covers; then near misses of the whole text. */
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < g->nentries; i++) {
+        const entry_t *e = &g->entries[i];
+        size_t elen = strlen(e->key);
+        const char *hit = strstr(key, e->key);
+        if (hit && (hit == key || hit[-1] == ' ') &&
+            (hit[elen] == '\0' || hit[elen] == ' ')) {
+            double cover = (double)elen / (double)klen;
+            add_candidate(g, e, kind_method[e->kind],
+                          kind_score[e->kind] * (0.5 + 0.5 * cover), out, &n,
+                          max);
+            continue;
+        }
+        int d = im_edit_distance(key, e->key, 2);
+        if (d <= 2 && klen >= 4)
+            add_candidate(g, e, IM_MATCH_FUZZY,
+                          0.8 - 0.1 * d - (klen < 7 ? 0.2 : 0), out, &n, max);
+    }
+    qsort(all, n, sizeof *all, by_score);
+    if (n > final_max)
+        n = final_max;
+    memcpy(final_out, all, n * sizeof *all);
+    return n;
 }

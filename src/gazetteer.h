@@ -14,6 +14,15 @@ const char *im_gazetteer_parent(const im_gazetteer_t *gaz, const char *id);
 bool im_gazetteer_district(const im_gazetteer_t *gaz, const char *id,
                            const char **out_name, const char **out_province);
 
+/* Whether ancestor is reached from id by following parent links. */
+bool im_gazetteer_is_ancestor(const im_gazetteer_t *gaz, const char *ancestor,
+                              const char *id);
+/* District i (in id order) and its headquarters; false if it has none. */
+size_t im_gazetteer_district_count(const im_gazetteer_t *gaz);
+bool im_gazetteer_district_hq(const im_gazetteer_t *gaz, size_t i,
+                              const char **out_id, double *out_lon_deg,
+                              double *out_lat_deg);
+
 /* The lookup table, for scanners that need every name at once (such as
  * place mentions in running text).  Keys are normalised (im_normalize);
  * kind is IM_MATCH_EXACT (a district's name), IM_MATCH_ALIAS or

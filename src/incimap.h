@@ -69,7 +69,10 @@ typedef enum {
     IM_MATCH_ALIAS,     /* a spelling variant, abbreviation or former name */
     IM_MATCH_PLACE,     /* a town, tehsil or locality inside a district */
     IM_MATCH_FUZZY,     /* within a small edit distance of a known name */
-    IM_MATCH_AMBIGUOUS  /* two or more districts equally plausible */
+    IM_MATCH_AMBIGUOUS, /* two or more districts equally plausible */
+    IM_MATCH_COORDINATES, /* the polygon containing the coordinates */
+    IM_MATCH_CONFLICT   /* text and coordinates name different districts;
+                           the coordinates' district is kept */
 } im_match_method_t;
 
 typedef struct {
@@ -81,6 +84,8 @@ typedef struct {
     const char *other_id;     /* second candidate when ambiguous */
     bool has_point;           /* lon/lat of the place or the district HQ */
     double lon_deg, lat_deg;
+    bool town;                /* the text names a town (perhaps also the
+                                 district named after it), not only an area */
 } im_match_t;
 
 /* Reads districts.csv, aliases.csv, places.csv and provinces.csv from
@@ -96,6 +101,95 @@ void im_gazetteer_resolve(const im_gazetteer_t *gaz, const char *text,
 const char *im_gazetteer_province(const im_gazetteer_t *gaz,
                                   const char *text);
 const char *im_match_method_name(im_match_method_t m);
+
+/* ---- place mentions in running text ------------------------------------ */
+
+typedef enum {
+    IM_MENTION_DISTRICT = 0,  /* a district's own name */
+    IM_MENTION_ALIAS,         /* a spelling variant, abbreviation, old name */
+    IM_MENTION_PLACE,         /* a town or locality, given its district */
+    IM_MENTION_PROVINCE       /* a province or territory; no district */
+} im_mention_kind_t;
+
+typedef struct {
+    size_t offset_bytes;      /* the name as written: text + offset_bytes */
+    size_t length_bytes;
+    im_mention_kind_t kind;
+    const char *district_id;  /* NULL for a province; borrowed */
+    const char *district;     /* canonical name; NULL for a province */
+    const char *province;
+    size_t sentence_offset_bytes;  /* the sentence the name stands in */
+    size_t sentence_length_bytes;
+    long count;               /* attacks the sentence gives it; -1: none */
+} im_mention_t;
+
+/* Every gazetteer name, built once into one automaton and reusable for
+ * any number of texts.  gaz is borrowed and must outlive the finder.
+ * Caller owns *out. */
+typedef struct im_mention_finder im_mention_finder_t;
+im_status_t im_mention_finder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                  im_mention_finder_t **out);
+void im_mention_finder_free(im_mention_finder_t *finder);
+
+typedef struct im_mentions im_mentions_t;
+
+/* Finds the districts, places and provinces named in text (UTF-8, len
+ * bytes, need not be terminated) in one pass, in text order; overlapping
+ * names give the longest.  Names match on word boundaries after the
+ * gazetteer's folding (case, diacritics, punctuation, "district", "the"),
+ * so "D.I. Khan" and "Karachi's" are found and "Tankers" is not Tank.
+ * Names that are also common words are only taken when written as names:
+ * a district or province name of five letters or more in any case;
+ * shorter ones, and every variant and place, only with a capital initial;
+ * names of one or two letters ("KP") only in capitals.  A name that the
+ * gazetteer gives to two districts is skipped.
+ * A count is read from the sentence: "36 attacks in Bajaur" gives 36 to
+ * Bajaur (up to two words may stand between number and noun, as in "12
+ * suicide attacks"); "12 and 10 attacks in Mastung and Quetta" or "...
+ * Mastung and Quetta, where it carried out 12 and 10 attacks,
+ * respectively" give the numbers in order to as many names.  Nouns are
+ * attack, bombing, blast, explosion, incident; numbers are digits or
+ * words up to twenty, and years (1900-2099) are not counts.  Anything
+ * else, such as one total for several places, assigns nothing.
+ * Offsets refer to text, which is not kept.  Caller owns *out. */
+im_status_t im_mention_finder_scan(im_ctx_t *ctx,
+                                   const im_mention_finder_t *finder,
+                                   const char *text, size_t len,
+                                   im_mentions_t **out);
+/* The same with a finder built for this one text. */
+im_status_t im_mentions_find(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                             const char *text, size_t len,
+                             im_mentions_t **out);
+void im_mentions_free(im_mentions_t *mentions);
+size_t im_mentions_count(const im_mentions_t *mentions);
+/* Mention i (< count).  Its strings are borrowed from the gazetteer. */
+void im_mentions_get(const im_mentions_t *mentions, size_t i,
+                     im_mention_t *out);
+/* "district", "alias", "place" or "province". */
+const char *im_mention_kind_name(im_mention_kind_t kind);
+
+/* One candidate reading of a text, for showing the gazetteer's working. */
+typedef struct {
+    const char *district_id, *district, *province;  /* borrowed */
+    const char *matched;      /* the normalised name that matched */
+    im_match_method_t method; /* exact, alias, place or fuzzy */
+    double score;
+} im_candidate_t;
+
+/* Up to max candidates for text, best first; returns how many. */
+size_t im_gazetteer_search(const im_gazetteer_t *gaz, const char *text,
+                           im_candidate_t *out, size_t max);
+
+typedef struct {
+    const char *id, *name, *province, *hq, *status, *created, *parent;
+    bool has_hq;
+    double hq_lon_deg, hq_lat_deg;
+} im_district_info_t;
+
+/* Districts in id order: i from 0 to the count.  Strings borrowed. */
+size_t im_gazetteer_count(const im_gazetteer_t *gaz);
+void im_gazetteer_info(const im_gazetteer_t *gaz, size_t i,
+                       im_district_info_t *out);
 
 /* ---- district polygons ------------------------------------------------- */
 
@@ -123,6 +217,45 @@ size_t im_layer_find_district(const im_layer_t *layer, const char *district_id);
  * point farthest from its edges, where its label goes. */
 void im_layer_label_point(const im_layer_t *layer, size_t i,
                           double *out_lon_deg, double *out_lat_deg);
+
+/* ---- geocoder --------------------------------------------------------- */
+
+typedef struct im_geocoder im_geocoder_t;
+
+typedef struct {
+    im_match_method_t method;
+    double score;             /* 0..1 */
+    /* Like ACLED's geo_precision: 1 the place itself, 2 near it or a small
+     * area, 3 only the district or province is known.  0 when unmatched. */
+    int precision;
+    const char *district_id;  /* NULL when no district can be defended */
+    const char *district;
+    const char *province;     /* may be set without a district */
+    const char *other_id;     /* ambiguous: the second candidate; conflict:
+                                 the district the text names */
+    size_t polygon;           /* polygon index, or (size_t)-1 */
+} im_geocode_t;
+
+/* A geocoder over gaz and the polygons of layer (both borrowed; they must
+ * outlive it).  Builds the spatial index once.  Caller owns *out. */
+im_status_t im_geocoder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                            const im_layer_t *layer, im_geocoder_t **out);
+void im_geocoder_free(im_geocoder_t *geo);
+/* Resolves one record: its place text (may be NULL or ""), a province
+ * hint (may be NULL) and, when has_point, its coordinates.  Results are
+ * memoised, so repeated place names cost a hash lookup.  Not thread safe:
+ * use one geocoder per thread. */
+void im_geocode(im_geocoder_t *geo, const char *text, const char *province,
+                bool has_point, double lon_deg, double lat_deg,
+                im_geocode_t *out);
+/* The polygon containing a point, or the nearest one within tolerance_km
+ * (points on an edge or just off the coast); (size_t)-1 if none. */
+size_t im_geocoder_locate(const im_geocoder_t *geo, double lon_deg,
+                          double lat_deg, double tolerance_km);
+/* Distance from a point to polygon i of the layer: 0 inside, else to its
+ * nearest edge. */
+double im_geocoder_distance_km(const im_geocoder_t *geo, size_t polygon,
+                               double lon_deg, double lat_deg);
 
 /* ---- values per district ----------------------------------------------- */
 

@@ -102,5 +102,28 @@ grep -q '^Sehwan town,sd-jamshoro,Jamshoro,Sindh,place' "$tmp/stdout" \
   || fail "Sehwan lookup: $(cat "$tmp/stdout")"
 grep -q '^Atlantis,,,,unmatched' "$tmp/stdout" || fail "Atlantis lookup: $(cat "$tmp/stdout")"
 
+# geocode copies every row and appends the result columns.
+printf 'id,place,province,latitude,longitude\n1,"D.I Khan ",,,\n2,"Tangi, Charsadda District",KPK,,\n3,Peshawar,,30.25,66.95\n4,,,34.53,69.17\n5,Sindh,,,\n' > "$tmp/in.csv"
+expect 0 "" -- "$bin" geocode "$tmp/in.csv" -o "$tmp/out.csv"
+head -1 "$tmp/out.csv" | grep -qx 'id,place,province,latitude,longitude,district,province,match_method,match_score,precision' \
+  || fail "geocode header: $(head -1 "$tmp/out.csv")"
+[ "$(wc -l < "$tmp/out.csv")" -eq 6 ] || fail "geocode keeps every row"
+grep -q '^1,D.I Khan,,,,Dera Ismail Khan,Khyber Pakhtunkhwa,alias,0.95,' "$tmp/out.csv" || fail "geocode row 1: $(sed -n 2p "$tmp/out.csv")"
+grep -q '^2,"Tangi, Charsadda District",KPK,,,Charsadda,Khyber Pakhtunkhwa,place,' "$tmp/out.csv" || fail "geocode row 2: $(sed -n 3p "$tmp/out.csv")"
+grep -q '^3,Peshawar,,30.25,66.95,Quetta,Balochistan,conflict,' "$tmp/out.csv" || fail "geocode row 3: $(sed -n 4p "$tmp/out.csv")"
+grep -q '^4,,,34.53,69.17,,,unmatched,0.00,$' "$tmp/out.csv" || fail "geocode row 4: $(sed -n 5p "$tmp/out.csv")"
+grep -q '^5,Sindh,,,,,Sindh,unmatched,0.00,3$' "$tmp/out.csv" || fail "geocode row 5: $(sed -n 6p "$tmp/out.csv")"
+printf 'place,lat,lon\nQuetta,north,66.9\n' > "$tmp/badgeo.csv"
+expect 1 "badgeo.csv:2: lat: bad latitude 'north'" -- "$bin" geocode "$tmp/badgeo.csv" -o "$tmp/badgeo.out"
+[ ! -e "$tmp/badgeo.out" ] || fail "geocode left output after an error"
+expect 1 "no column 'site'" -- "$bin" geocode "$tmp/in.csv" --place-column site -o "$tmp/x.csv"
+
+expect 0 "" -- "$bin" gazetteer search "Dera Ismial Khan"
+sed -n 2p "$tmp/stdout" | grep -q '^Dera Ismial Khan,kp-dera-ismail-khan,' || fail "search: $(cat "$tmp/stdout")"
+expect 0 "" -- "$bin" gazetteer list --province Balochistan
+grep -q '^ba-mastung,Mastung,Balochistan,' "$tmp/stdout" || fail "list lacks Mastung"
+grep -q ',Sindh,' "$tmp/stdout" && fail "list --province Balochistan shows Sindh"
+expect 2 "unknown province 'Atlantis'" -- "$bin" gazetteer list --province Atlantis
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))

@@ -1,6 +1,6 @@
 /*
- * cmd_gazetteer.c: `incimap gazetteer lookup TEXT...`: how the gazetteer
- * resolves place text, one CSV row per text.
+ * cmd_gazetteer.c: `incimap gazetteer lookup|search|list`: the gazetteer's
+ * answers, as CSV on stdout.
  */
 #include "cli.h"
 
@@ -8,13 +8,20 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: incimap gazetteer lookup [--province P] [--data-dir DIR] TEXT...\n"
+    "usage: incimap gazetteer lookup [--province P] TEXT...\n"
+    "       incimap gazetteer search TEXT\n"
+    "       incimap gazetteer list [--province P]\n"
     "\n"
-    "Prints text,district_id,district,province,match_method,match_score,\n"
-    "lon,lat for each TEXT.\n";
+    "lookup: how each TEXT resolves (text,district_id,district,province,\n"
+    "        match_method,match_score,lon,lat).\n"
+    "search: the candidate districts for TEXT with their scores, best first.\n"
+    "list:   the districts (id,name,province,hq,hq_lat,hq_lon,status,\n"
+    "        created,parent), optionally of one province.\n"
+    "Every form takes --data-dir DIR.\n";
 
 static void csv_field(const char *s)
 {
+    s = s ? s : "";
     if (strpbrk(s, ",\"\n")) {
         putchar('"');
         for (; *s; s++) {
@@ -28,19 +35,93 @@ static void csv_field(const char *s)
     }
 }
 
+static void lookup(const im_gazetteer_t *gaz, const char *province, int argc,
+                   char **argv)
+{
+    puts("text,district_id,district,province,match_method,match_score,lon,lat");
+    for (int i = 0; i < argc; i++) {
+        im_match_t m;
+        im_gazetteer_resolve(gaz, argv[i], province, &m);
+        csv_field(argv[i]);
+        putchar(',');
+        csv_field(m.district_id);
+        putchar(',');
+        csv_field(m.district);
+        putchar(',');
+        csv_field(m.province);
+        printf(",%s,%.2f,", im_match_method_name(m.method), m.score);
+        if (m.has_point)
+            printf("%.4f,%.4f\n", m.lon_deg, m.lat_deg);
+        else
+            puts(",");
+    }
+}
+
+static void search(const im_gazetteer_t *gaz, int argc, char **argv)
+{
+    puts("text,district_id,district,province,match_method,match_score,matched");
+    for (int i = 0; i < argc; i++) {
+        im_candidate_t c[20];
+        size_t n = im_gazetteer_search(gaz, argv[i], c, 20);
+        for (size_t k = 0; k < n; k++) {
+            csv_field(argv[i]);
+            putchar(',');
+            csv_field(c[k].district_id);
+            putchar(',');
+            csv_field(c[k].district);
+            putchar(',');
+            csv_field(c[k].province);
+            printf(",%s,%.2f,", im_match_method_name(c[k].method), c[k].score);
+            csv_field(c[k].matched);
+            putchar('\n');
+        }
+    }
+}
+
+static void list(const im_gazetteer_t *gaz, const char *province)
+{
+    puts("id,name,province,hq,hq_lat,hq_lon,status,created,parent");
+    for (size_t i = 0; i < im_gazetteer_count(gaz); i++) {
+        im_district_info_t d;
+        im_gazetteer_info(gaz, i, &d);
+        if (province && strcmp(d.province, province))
+            continue;
+        const char *f[] = {d.id, d.name, d.province, d.hq};
+        for (int k = 0; k < 4; k++) {
+            csv_field(f[k]);
+            putchar(',');
+        }
+        if (d.has_hq)
+            printf("%.4f,%.4f,", d.hq_lat_deg, d.hq_lon_deg);
+        else
+            fputs(",,", stdout);
+        csv_field(d.status);
+        putchar(',');
+        csv_field(d.created);
+        putchar(',');
+        csv_field(d.parent);
+        putchar('\n');
+    }
+}
+
 int cmd_gazetteer(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(help, stdout);
         return CLI_OK;
     }
-    if (argc < 3 || strcmp(argv[1], "lookup")) {
+    const char *verb = argc >= 2 ? argv[1] : "";
+    if (strcmp(verb, "lookup") && strcmp(verb, "search") && strcmp(verb, "list")) {
         fputs(help, stderr);
         return CLI_USAGE;
     }
     const char *province = NULL, *data_dir = NULL;
     int first = 2;
-    while (first + 1 < argc && argv[first][0] == '-') {
+    while (first < argc && argv[first][0] == '-' && argv[first][1] == '-') {
+        if (first + 1 >= argc) {
+            cli_error("gazetteer", "%s needs a value", argv[first]);
+            return CLI_USAGE;
+        }
         if (!strcmp(argv[first], "--province"))
             province = argv[first + 1];
         else if (!strcmp(argv[first], "--data-dir"))
@@ -51,6 +132,10 @@ int cmd_gazetteer(int argc, char **argv)
         }
         first += 2;
     }
+    if (strcmp(verb, "list") && first >= argc) {
+        cli_error("gazetteer", "%s needs TEXT", verb);
+        return CLI_USAGE;
+    }
     im_ctx_t *ctx = cli_context("gazetteer", data_dir);
     if (!ctx)
         return CLI_FAIL;
@@ -60,22 +145,19 @@ int cmd_gazetteer(int argc, char **argv)
         im_ctx_free(ctx);
         return CLI_FAIL;
     }
-    puts("text,district_id,district,province,match_method,match_score,lon,lat");
-    for (int i = first; i < argc; i++) {
-        im_match_t m;
-        im_gazetteer_resolve(gaz, argv[i], province, &m);
-        csv_field(argv[i]);
-        printf(",%s,", m.district_id ? m.district_id : "");
-        csv_field(m.district ? m.district : "");
-        putchar(',');
-        csv_field(m.province ? m.province : "");
-        printf(",%s,%.2f,", im_match_method_name(m.method), m.score);
-        if (m.has_point)
-            printf("%.4f,%.4f\n", m.lon_deg, m.lat_deg);
-        else
-            puts(",");
+    int rc = CLI_OK;
+    const char *canon = province ? im_gazetteer_province(gaz, province) : NULL;
+    if (province && !canon) {
+        cli_error("gazetteer", "unknown province '%s'", province);
+        rc = CLI_USAGE;
+    } else if (!strcmp(verb, "lookup")) {
+        lookup(gaz, canon, argc - first, argv + first);
+    } else if (!strcmp(verb, "search")) {
+        search(gaz, argc - first, argv + first);
+    } else {
+        list(gaz, canon);
     }
     im_gazetteer_free(gaz);
     im_ctx_free(ctx);
-    return CLI_OK;
+    return rc;
 }

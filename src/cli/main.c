@@ -16,6 +16,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"render", cmd_render, "draw a choropleth or point map to PNG, SVG or PDF"},
+    {"geocode", cmd_geocode, "append district, method and score to a CSV"},
     {"gazetteer", cmd_gazetteer, "look up place names in the gazetteer"},
 };
 

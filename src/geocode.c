@@ -1,0 +1,490 @@
+/*
+ * geocode.c: one incident record -> a district it can defend.
+ *
+ * Text goes through the gazetteer; coordinates through a uniform grid over
+ * the polygons' bounding boxes, built once, so a point costs one cell
+ * lookup and a few point-in-polygon tests.  Where both are present they
+ * must agree (directly or through the history of splits and renames);
+ * where they do not, the answer is "conflict", never a silent pick.
+ *
+ * Coordinates that sit on a district headquarters or on a district's or
+ * province's centroid say only "somewhere around here": exports put
+ * records located to a region there.  Such points give a district only
+ * when the text supports it, and precision 3.
+ */
+#include "context.h"
+#include "gazetteer.h"
+#include "geometry.h"
+#include "incimap.h"
+#include "layer.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRID 96                  /* cells per side */
+#define EDGE_TOLERANCE_KM 8.0    /* on an edge, just off the coast */
+/* Text and coordinates agree when the point lies within this distance of
+ * the text's district: the boundary sets themselves are accurate to a few
+ * kilometres (data/boundaries/README.md), and towns such as Bara sit on
+ * the line. */
+#define AGREEMENT_KM 5.0
+#define CENTROID_RADIUS_KM 1.5   /* "this is a centroid", not a place */
+#define CACHE_SLOTS 262144       /* distinct place texts memoised */
+
+typedef struct {
+    double lon, lat;
+} ll_t;
+
+typedef struct {
+    char *key;
+    im_match_t match;
+    const char *province_only;
+} cache_slot_t;
+
+struct im_geocoder {
+    const im_gazetteer_t *gaz;
+    const im_layer_t *layer;
+    double minx, miny, cellw, cellh;
+    uint32_t *cell_start;        /* GRID*GRID + 1 offsets into cell_items */
+    uint32_t *cell_items;
+    double *bbox;                /* 4 per polygon */
+    ll_t *centroids;             /* suspicious points */
+    size_t ncentroids;
+    cache_slot_t *cache;
+    size_t cache_used;
+};
+
+static double km_between(double lon1, double lat1, double lon2, double lat2)
+{
+    /* Equirectangular is within 0.1% of the geodesic at these distances. */
+    double k = cos((lat1 + lat2) / 2 * M_PI / 180);
+    double dx = (lon2 - lon1) * k, dy = lat2 - lat1;
+    return sqrt(dx * dx + dy * dy) * 111.195;
+}
+
+static int cell_of(double v, double min, double w)
+{
+    int c = (int)floor((v - min) / w);
+    return c < 0 ? 0 : c >= GRID ? GRID - 1 : c;
+}
+
+static im_status_t build_index(im_ctx_t *ctx, im_geocoder_t *g)
+{
+    size_t n = im_layer_count(g->layer);
+    g->bbox = malloc((n ? n : 1) * 4 * sizeof *g->bbox);
+    g->cell_start = calloc(GRID * GRID + 1, sizeof *g->cell_start);
+    if (!g->bbox || !g->cell_start)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double *b = g->bbox + 4 * i;
+        im_shape_bounds(im_layer_shape(g->layer, i), -1, &b[0], &b[1], &b[2],
+                        &b[3]);
+        minx = fmin(minx, b[0]);
+        miny = fmin(miny, b[1]);
+        maxx = fmax(maxx, b[2]);
+        maxy = fmax(maxy, b[3]);
+    }
+    g->minx = minx;
+    g->miny = miny;
+    g->cellw = (maxx - minx) / GRID + 1e-9;
+    g->cellh = (maxy - miny) / GRID + 1e-9;
+    /* Two passes: count per cell, then fill (compressed rows). */
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = NULL;
+        if (pass == 1) {
+            for (int c = 0; c < GRID * GRID; c++)
+                g->cell_start[c + 1] += g->cell_start[c];
+            g->cell_items = malloc((g->cell_start[GRID * GRID] + 1) *
+                                   sizeof *g->cell_items);
+            fill = calloc(GRID * GRID, sizeof *fill);
+            if (!g->cell_items || !fill) {
+                free(fill);
+                return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double *b = g->bbox + 4 * i;
+            if (!(b[2] >= b[0]))
+                continue;
+            int x0 = cell_of(b[0], minx, g->cellw), x1 = cell_of(b[2], minx, g->cellw);
+            int y0 = cell_of(b[1], miny, g->cellh), y1 = cell_of(b[3], miny, g->cellh);
+            for (int y = y0; y <= y1; y++)
+                for (int x = x0; x <= x1; x++) {
+                    int c = y * GRID + x;
+                    if (pass == 0)
+                        g->cell_start[c + 1]++;
+                    else
+                        g->cell_items[g->cell_start[c] + fill[c]++] = (uint32_t)i;
+                }
+        }
+        free(fill);
+    }
+    return IM_OK;
+}
+
+/* Area centroid of a shape's largest part. */
+static ll_t shape_centroid(const im_shape_t *s)
+{
+    int part = im_shape_largest_part(s);
+    double cx = 0, cy = 0, a = 0;
+    for (size_t r = 0; r < s->nrings; r++) {
+        if (s->rings[r].part != part)
+            continue;
+        const im_xy_t *p = s->pts + s->rings[r].start;
+        size_t n = s->rings[r].count;
+        for (size_t i = 0, j = n - 1; i < n; j = i++) {
+            double f = p[i].x * p[j].y - p[j].x * p[i].y;
+            cx += (p[i].x + p[j].x) * f;
+            cy += (p[i].y + p[j].y) * f;
+            a += 3 * f;
+        }
+    }
+    return a != 0 ? (ll_t){cx / a, cy / a} : (ll_t){NAN, NAN};
+}
+
+static int by_lat(const void *a, const void *b)
+{
+    double x = ((const ll_t *)a)->lat, y = ((const ll_t *)b)->lat;
+    return (x > y) - (x < y);
+}
+
+static im_status_t collect_centroids(im_ctx_t *ctx, im_geocoder_t *g)
+{
+    size_t nd = im_gazetteer_district_count(g->gaz);
+    size_t np = im_layer_count(g->layer), no = im_layer_outline_count(g->layer);
+    g->centroids = malloc((nd + 2 * np + no + 1) * sizeof *g->centroids);
+    if (!g->centroids)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < nd; i++) {
+        double lon, lat;
+        if (im_gazetteer_district_hq(g->gaz, i, NULL, &lon, &lat))
+            g->centroids[g->ncentroids++] = (ll_t){lon, lat};
+    }
+    for (size_t i = 0; i < np; i++) {
+        ll_t c = shape_centroid(im_layer_shape(g->layer, i));
+        if (!isnan(c.lon))
+            g->centroids[g->ncentroids++] = c;
+        im_layer_label_point(g->layer, i, &c.lon, &c.lat);
+        g->centroids[g->ncentroids++] = c;
+    }
+    for (size_t k = 0; k < no; k++) {
+        ll_t c = shape_centroid(im_layer_outline(g->layer, k, NULL));
+        if (!isnan(c.lon))
+            g->centroids[g->ncentroids++] = c;
+    }
+    qsort(g->centroids, g->ncentroids, sizeof *g->centroids, by_lat);
+    return IM_OK;
+}
+
+/* Centroids are sorted by latitude: a binary search finds the narrow band
+ * that can be within the radius. */
+static bool is_centroid(const im_geocoder_t *g, double lon, double lat)
+{
+    double band = CENTROID_RADIUS_KM / 111.0;
+    size_t lo = 0, hi = g->ncentroids;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->centroids[mid].lat < lat - band)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < g->ncentroids && g->centroids[i].lat <= lat + band;
+         i++)
+        if (km_between(lon, lat, g->centroids[i].lon, g->centroids[i].lat) <
+            CENTROID_RADIUS_KM)
+            return true;
+    return false;
+}
+
+im_status_t im_geocoder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                            const im_layer_t *layer, im_geocoder_t **out)
+{
+    *out = NULL;
+    im_geocoder_t *g = calloc(1, sizeof *g);
+    if (!g)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    g->gaz = gaz;
+    g->layer = layer;
+    im_status_t st = build_index(ctx, g);
+    if (!st)
+        st = collect_centroids(ctx, g);
+    if (!st && !(g->cache = calloc(CACHE_SLOTS, sizeof *g->cache)))
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (st) {
+        im_geocoder_free(g);
+        return st;
+    }
+    *out = g;
+    return IM_OK;
+}
+
+void im_geocoder_free(im_geocoder_t *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; g->cache && i < CACHE_SLOTS; i++)
+        free(g->cache[i].key);
+    free(g->cache);
+    free(g->cell_start);
+    free(g->cell_items);
+    free(g->bbox);
+    free(g->centroids);
+    free(g);
+}
+
+/* Distance in km from a point to the nearest edge of shape. */
+static double edge_km(const im_shape_t *s, double lon, double lat)
+{
+    double k = cos(lat * M_PI / 180), best = INFINITY;
+    for (size_t r = 0; r < s->nrings; r++) {
+        const im_xy_t *p = s->pts + s->rings[r].start;
+        size_t n = s->rings[r].count;
+        for (size_t i = 0, j = n - 1; i < n; j = i++) {
+            double ax = (p[j].x - lon) * k, ay = p[j].y - lat;
+            double bx = (p[i].x - lon) * k, by = p[i].y - lat;
+            double dx = bx - ax, dy = by - ay, t = 0;
+            double len2 = dx * dx + dy * dy;
+            if (len2 > 0)
+                t = fmax(0, fmin(1, -(ax * dx + ay * dy) / len2));
+            double x = ax + t * dx, y = ay + t * dy;
+            best = fmin(best, x * x + y * y);
+        }
+    }
+    return sqrt(best) * 111.195;
+}
+
+double im_geocoder_distance_km(const im_geocoder_t *g, size_t polygon,
+                               double lon, double lat)
+{
+    const im_shape_t *s = im_layer_shape(g->layer, polygon);
+    if (im_shape_contains(s, -1, lon, lat))
+        return 0;
+    return edge_km(s, lon, lat);
+}
+
+size_t im_geocoder_locate(const im_geocoder_t *g, double lon, double lat,
+                          double tolerance_km)
+{
+    if (!isfinite(lon) || !isfinite(lat))
+        return (size_t)-1;
+    int cx = (int)floor((lon - g->minx) / g->cellw);
+    int cy = (int)floor((lat - g->miny) / g->cellh);
+    if (cx >= 0 && cy >= 0 && cx < GRID && cy < GRID) {
+        int c = cy * GRID + cx;
+        for (uint32_t k = g->cell_start[c]; k < g->cell_start[c + 1]; k++) {
+            uint32_t i = g->cell_items[k];
+            const double *b = g->bbox + 4 * i;
+            if (lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3] &&
+                im_shape_contains(im_layer_shape(g->layer, i), -1, lon, lat))
+                return i;
+        }
+    }
+    if (tolerance_km <= 0)
+        return (size_t)-1;
+    /* Not inside any polygon: the nearest edge within the tolerance. */
+    double dlat = tolerance_km / 111.195;
+    double dlon = dlat / fmax(0.2, cos(lat * M_PI / 180));
+    int x0 = cell_of(lon - dlon, g->minx, g->cellw);
+    int x1 = cell_of(lon + dlon, g->minx, g->cellw);
+    int y0 = cell_of(lat - dlat, g->miny, g->cellh);
+    int y1 = cell_of(lat + dlat, g->miny, g->cellh);
+    if (lon + dlon < g->minx || lat + dlat < g->miny ||
+        lon - dlon > g->minx + GRID * g->cellw ||
+        lat - dlat > g->miny + GRID * g->cellh)
+        return (size_t)-1;
+    size_t best = (size_t)-1;
+    double best_km = tolerance_km;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            int c = y * GRID + x;
+            for (uint32_t k = g->cell_start[c]; k < g->cell_start[c + 1]; k++) {
+                uint32_t i = g->cell_items[k];
+                const double *b = g->bbox + 4 * i;
+                if (lon < b[0] - dlon || lon > b[2] + dlon ||
+                    lat < b[1] - dlat || lat > b[3] + dlat)
+                    continue;
+                double d = edge_km(im_layer_shape(g->layer, i), lon, lat);
+                if (d <= best_km) {
+                    best_km = d;
+                    best = i;
+                }
+            }
+        }
+    return best;
+}
+
+static uint64_t hash_text(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; a && *a; a++)
+        h = (h ^ (unsigned char)*a) * 1099511628211u;
+    h = (h ^ 0x1f) * 1099511628211u;
+    for (; b && *b; b++)
+        h = (h ^ (unsigned char)*b) * 1099511628211u;
+    return h;
+}
+
+/* A name that is a district or place ("Islamabad") is that; a name that
+ * is only a province ("Sindh", "FATA") yields no district at all, rather
+ * than whatever a partial or fuzzy match would find inside it. */
+static void resolve_uncached(const im_geocoder_t *g, const char *text,
+                             const char *province, im_match_t *m,
+                             const char **province_only)
+{
+    im_gazetteer_resolve(g->gaz, text, province, m);
+    *province_only = NULL;
+    if (m->method == IM_MATCH_EXACT || m->method == IM_MATCH_ALIAS ||
+        m->method == IM_MATCH_PLACE)
+        return;
+    *province_only = im_gazetteer_province(g->gaz, text);
+    if (*province_only)
+        memset(m, 0, sizeof *m);
+}
+
+/* Text resolution, memoised: exports repeat the same place names. */
+static void resolve_text(im_geocoder_t *g, const char *text,
+                         const char *province, im_match_t *m,
+                         const char **province_only)
+{
+    char key[512];
+    snprintf(key, sizeof key, "%s\x1f%s", text, province ? province : "");
+    size_t slot = (size_t)(hash_text(text, province) & (CACHE_SLOTS - 1));
+    for (size_t probe = 0; probe < 8; probe++) {
+        cache_slot_t *c = &g->cache[(slot + probe) & (CACHE_SLOTS - 1)];
+        if (c->key && strcmp(c->key, key) == 0) {
+            *m = c->match;
+            *province_only = c->province_only;
+            return;
+        }
+        if (!c->key) {
+            resolve_uncached(g, text, province, m, province_only);
+            /* A full cache just stops memoising. */
+            if (g->cache_used < CACHE_SLOTS / 2 && (c->key = im_strdup(key))) {
+                c->match = *m;
+                c->province_only = *province_only;
+                g->cache_used++;
+            }
+            return;
+        }
+    }
+    resolve_uncached(g, text, province, m, province_only);
+}
+
+static bool related(const im_gazetteer_t *gaz, const char *a, const char *b)
+{
+    return strcmp(a, b) == 0 || im_gazetteer_is_ancestor(gaz, a, b) ||
+           im_gazetteer_is_ancestor(gaz, b, a);
+}
+
+static int text_precision(const im_match_t *m)
+{
+    if (m->town)
+        return 1;
+    return m->method == IM_MATCH_FUZZY ? 2 : 3;
+}
+
+static void set_district(const im_geocoder_t *g, im_geocode_t *out,
+                         const char *id)
+{
+    out->district_id = id;
+    if (!id || !im_gazetteer_district(g->gaz, id, &out->district, &out->province))
+        out->district = NULL;
+}
+
+void im_geocode(im_geocoder_t *g, const char *text, const char *province,
+                bool has_point, double lon, double lat, im_geocode_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->polygon = (size_t)-1;
+    const char *hint = province && *province
+                           ? im_gazetteer_province(g->gaz, province) : NULL;
+    im_match_t m = {0};
+    const char *province_only = NULL;
+    if (text && *text)
+        resolve_text(g, text, hint ? hint : province, &m, &province_only);
+    bool text_ok = m.method != IM_MATCH_UNMATCHED &&
+                   m.method != IM_MATCH_AMBIGUOUS;
+
+    size_t poly = has_point ? im_geocoder_locate(g, lon, lat, EDGE_TOLERANCE_KM)
+                            : (size_t)-1;
+    const char *cid = poly != (size_t)-1 ? im_layer_district_id(g->layer, poly)
+                                         : NULL;
+    bool centroid = cid && is_centroid(g, lon, lat);
+
+    if (province_only) {
+        /* Text that names only a province never yields a district. */
+        out->province = province_only;
+        out->precision = 3;
+        return;
+    }
+    if (!cid || (centroid && !text_ok)) {
+        /* No usable coordinates: the text decides. */
+        if (text_ok) {
+            set_district(g, out, m.district_id);
+            out->method = m.method;
+            out->score = m.score;
+            out->precision = text_precision(&m);
+        } else if (m.method == IM_MATCH_AMBIGUOUS) {
+            out->method = IM_MATCH_AMBIGUOUS;
+            out->score = m.score;
+            out->district = m.district;
+            out->district_id = NULL;
+            out->other_id = m.other_id;
+            out->province = m.province;
+            out->precision = 3;
+        } else if (centroid) {
+            out->province = im_layer_province(g->layer, poly);
+            out->precision = 3;
+        }
+        if (!out->province)
+            out->province = hint;
+        return;
+    }
+    out->polygon = poly;
+    bool inside = im_shape_contains(im_layer_shape(g->layer, poly), -1, lon, lat);
+    if (!text_ok) {
+        /* Coordinates alone; they may also settle an ambiguous text. */
+        set_district(g, out, cid);
+        out->method = IM_MATCH_COORDINATES;
+        out->score = inside ? 0.9 : 0.75;
+        out->precision = inside ? 1 : 2;
+        return;
+    }
+    if (related(g->gaz, m.district_id, cid)) {
+        /* Agreement; keep the more specific of the two districts. */
+        set_district(g, out, im_gazetteer_is_ancestor(g->gaz, cid, m.district_id)
+                                 ? m.district_id : cid);
+        out->method = IM_MATCH_COORDINATES;
+        out->score = 1.0;
+        out->precision = centroid ? text_precision(&m) : 1;
+        return;
+    }
+    size_t tpoly = im_layer_find_district(g->layer, m.district_id);
+    if (tpoly != (size_t)-1 &&
+        im_geocoder_distance_km(g, tpoly, lon, lat) <= AGREEMENT_KM) {
+        /* On the line between the two: the text says which side. */
+        set_district(g, out, m.district_id);
+        out->polygon = tpoly;
+        out->method = IM_MATCH_COORDINATES;
+        out->score = 0.9;
+        out->precision = centroid ? text_precision(&m) : 2;
+        return;
+    }
+    out->method = IM_MATCH_CONFLICT;
+    out->other_id = m.district_id;
+    out->score = 0.5;
+    if (centroid) {
+        /* A centroid is not evidence against the text. */
+        set_district(g, out, m.district_id);
+        out->other_id = cid;
+        out->precision = 3;
+    } else {
+        set_district(g, out, cid);
+        out->precision = 2;
+    }
+}
