@@ -327,6 +327,9 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
                               im_gazetteer_t **out)
 {
     *out = NULL;
+    size_t dlen = dir ? strlen(dir) : 0;
+    if (dlen > 7 && strcmp(dir + dlen - 7, ".sqlite") == 0)
+        return im_gazetteer_load_sqlite(ctx, dir, out);
     char *owned = NULL;
     if (!dir) {
         owned = im_data_path(ctx, "gazetteer");
@@ -721,4 +724,86 @@ size_t im_gazetteer_search(const im_gazetteer_t *g, const char *text,
         n = final_max;
     memcpy(final_out, all, n * sizeof *all);
     return n;
+}
+
+/* ---- building from another store (see gazetteer_sqlite.c) ------------- */
+
+im_gazetteer_t *im_gazetteer_alloc(void)
+{
+    return calloc(1, sizeof(im_gazetteer_t));
+}
+
+int im_gazetteer_push_district(im_gazetteer_t *g, const im_district_info_t *in)
+{
+    if ((g->ndistricts & (g->ndistricts - 1)) == 0) {
+        size_t cap = g->ndistricts ? g->ndistricts * 2 : 1;
+        district_t *d = realloc(g->districts, cap * sizeof *d);
+        if (!d)
+            return -1;
+        g->districts = d;
+    }
+    district_t *d = &g->districts[g->ndistricts++];
+    memset(d, 0, sizeof *d);
+    d->id = im_strdup(in->id);
+    d->name = im_strdup(in->name);
+    d->province = im_strdup(in->province);
+    d->hq = im_strdup(in->hq ? in->hq : "");
+    d->status = im_strdup(in->status ? in->status : "");
+    d->created = im_strdup(in->created ? in->created : "");
+    d->parent = in->parent && *in->parent ? im_strdup(in->parent) : NULL;
+    d->has_hq = in->has_hq;
+    d->hq_lon = in->hq_lon_deg;
+    d->hq_lat = in->hq_lat_deg;
+    return d->id && d->name && d->province && d->hq && d->status && d->created
+               ? 0 : -1;
+}
+
+void im_gazetteer_index_districts(im_gazetteer_t *g)
+{
+    qsort(g->districts, g->ndistricts, sizeof *g->districts,
+          district_by_id_cmp);
+}
+
+int im_gazetteer_push_name(im_gazetteer_t *g, const char *key,
+                           const char *district_id, im_match_method_t kind,
+                           bool has_point, double lon, double lat)
+{
+    const district_t *d = find_district(g, district_id);
+    if (!d)
+        return -2;
+    entry_kind_t k = kind == IM_MATCH_EXACT ? ENTRY_NAME
+                   : kind == IM_MATCH_ALIAS ? ENTRY_ALIAS : ENTRY_PLACE;
+    /* Keys are stored normalised; normalising again is the identity. */
+    return add_entry(g, key, (size_t)(d - g->districts), k, has_point, lon, lat);
+}
+
+int im_gazetteer_push_province(im_gazetteer_t *g, const char *name,
+                               const char *alias)
+{
+    return add_province_key(g, name, alias);
+}
+
+void im_gazetteer_index_names(im_gazetteer_t *g)
+{
+    qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
+}
+
+bool im_gazetteer_entry_point(const im_gazetteer_t *g, size_t i,
+                              double *out_lon_deg, double *out_lat_deg)
+{
+    *out_lon_deg = g->entries[i].lon;
+    *out_lat_deg = g->entries[i].lat;
+    return g->entries[i].has_point;
+}
+
+size_t im_gazetteer_province_count(const im_gazetteer_t *g)
+{
+    return g->nprovinces;
+}
+
+void im_gazetteer_province_key(const im_gazetteer_t *g, size_t i,
+                               const char **out_name, const char **out_key)
+{
+    *out_name = g->provinces[i].name;
+    *out_key = g->provinces[i].key;
 }

@@ -32,4 +32,26 @@ void im_gazetteer_entry(const im_gazetteer_t *gaz, size_t i,
                         const char **out_key, const char **out_district_id,
                         im_match_method_t *out_kind);
 
+/* Building a gazetteer from another store: push districts, index them,
+ * push names (already normalised) and province keys, index the names.
+ * Push functions return 0, -1 out of memory, -2 unknown district. */
+im_gazetteer_t *im_gazetteer_alloc(void);
+int im_gazetteer_push_district(im_gazetteer_t *gaz,
+                               const im_district_info_t *district);
+void im_gazetteer_index_districts(im_gazetteer_t *gaz);
+int im_gazetteer_push_name(im_gazetteer_t *gaz, const char *key,
+                           const char *district_id, im_match_method_t kind,
+                           bool has_point, double lon_deg, double lat_deg);
+int im_gazetteer_push_province(im_gazetteer_t *gaz, const char *name,
+                               const char *alias);
+void im_gazetteer_index_names(im_gazetteer_t *gaz);
+bool im_gazetteer_entry_point(const im_gazetteer_t *gaz, size_t i,
+                              double *out_lon_deg, double *out_lat_deg);
+size_t im_gazetteer_province_count(const im_gazetteer_t *gaz);
+void im_gazetteer_province_key(const im_gazetteer_t *gaz, size_t i,
+                               const char **out_name, const char **out_key);
+/* Loads a gazetteer compiled by im_gazetteer_save (gazetteer_sqlite.c). */
+im_status_t im_gazetteer_load_sqlite(im_ctx_t *ctx, const char *path,
+                                     im_gazetteer_t **out);
+
 #endif

@@ -89,10 +89,15 @@ typedef struct {
 } im_match_t;
 
 /* Reads districts.csv, aliases.csv, places.csv and provinces.csv from
- * dir (NULL: <data dir>/gazetteer).  Caller owns *out. */
+ * dir (NULL: <data dir>/gazetteer), or a file ending in .sqlite written
+ * by im_gazetteer_save.  Caller owns *out. */
 im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
                               im_gazetteer_t **out);
 void im_gazetteer_free(im_gazetteer_t *gaz);
+/* Compiles the gazetteer into an SQLite file (tables districts, names,
+ * provinces; names holds normalised keys, indexed), replacing path. */
+im_status_t im_gazetteer_save(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                              const char *path);
 /* Resolves free place text.  province_hint may be NULL. */
 void im_gazetteer_resolve(const im_gazetteer_t *gaz, const char *text,
                           const char *province_hint, im_match_t *out);

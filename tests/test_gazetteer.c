@@ -5,6 +5,7 @@
  * where it matters, method).
  */
 #include "csv.h"
+#include "gazetteer.h"
 #include "testlib.h"
 
 int main(void)
@@ -39,6 +40,38 @@ int main(void)
     }
     CHECK(cases >= 20, "%d cases", cases);
     im_csv_free(csv);
+
+    /* Compiled to SQLite and read back, it answers every case alike. */
+    char db[1024];
+    snprintf(db, sizeof db, "%s/gazetteer-test.sqlite", test_tmpdir());
+    CHECK(im_gazetteer_save(ctx, gaz, db) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    im_gazetteer_t *copy = NULL;
+    CHECK(im_gazetteer_open(ctx, db, &copy) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    if (copy) {
+        CHECK(im_gazetteer_count(copy) == im_gazetteer_count(gaz),
+              "districts %zu vs %zu", im_gazetteer_count(copy),
+              im_gazetteer_count(gaz));
+        CHECK(im_gazetteer_entry_count(copy) == im_gazetteer_entry_count(gaz),
+              "names %zu vs %zu", im_gazetteer_entry_count(copy),
+              im_gazetteer_entry_count(gaz));
+        im_csv_t *again;
+        CHECK(im_csv_open(ctx, path, &again) == IM_OK, "%s", im_ctx_errmsg(ctx));
+        while (again && im_csv_next(again) == 1) {
+            im_match_t a, b;
+            const char *text = im_csv_field(again, 0), *hint = im_csv_field(again, 1);
+            im_gazetteer_resolve(gaz, text, *hint ? hint : NULL, &a);
+            im_gazetteer_resolve(copy, text, *hint ? hint : NULL, &b);
+            CHECK(a.method == b.method && a.score == b.score &&
+                      !strcmp(a.district_id ? a.district_id : "",
+                              b.district_id ? b.district_id : ""),
+                  "'%s' resolves alike from SQLite", text);
+        }
+        im_csv_free(again);
+        CHECK_STR(im_gazetteer_province(copy, "NWFP"), "Khyber Pakhtunkhwa");
+    }
+    im_gazetteer_free(copy);
+    CHECK(im_gazetteer_open(ctx, "/nonexistent/g.sqlite", &copy) == IM_ERR_IO,
+          "a missing database is an I/O error");
 
     /* Province names and abbreviations. */
     CHECK_STR(im_gazetteer_province(gaz, "KPK"), "Khyber Pakhtunkhwa");

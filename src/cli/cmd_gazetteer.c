@@ -11,12 +11,14 @@ static const char help[] =
     "usage: incimap gazetteer lookup [--province P] TEXT...\n"
     "       incimap gazetteer search TEXT\n"
     "       incimap gazetteer list [--province P]\n"
+    "       incimap gazetteer compile -o FILE.sqlite\n"
     "\n"
     "lookup: how each TEXT resolves (text,district_id,district,province,\n"
     "        match_method,match_score,lon,lat).\n"
     "search: the candidate districts for TEXT with their scores, best first.\n"
     "list:   the districts (id,name,province,hq,hq_lat,hq_lon,status,\n"
     "        created,parent), optionally of one province.\n"
+    "compile: the gazetteer as an SQLite database (the build does this).\n"
     "Every form takes --data-dir DIR.\n";
 
 static void csv_field(const char *s)
@@ -111,13 +113,17 @@ int cmd_gazetteer(int argc, char **argv)
         return CLI_OK;
     }
     const char *verb = argc >= 2 ? argv[1] : "";
-    if (strcmp(verb, "lookup") && strcmp(verb, "search") && strcmp(verb, "list")) {
+    if (strcmp(verb, "lookup") && strcmp(verb, "search") && strcmp(verb, "list") &&
+        strcmp(verb, "compile")) {
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    const char *province = NULL, *data_dir = NULL;
+    const char *province = NULL, *data_dir = NULL, *output = NULL;
     int first = 2;
-    while (first < argc && argv[first][0] == '-' && argv[first][1] == '-') {
+    while (first < argc && argv[first][0] == '-' &&
+           (argv[first][1] == '-' || !strcmp(argv[first], "-o"))) {
+        if (!strcmp(argv[first], "-o"))
+            argv[first] = "--output";
         if (first + 1 >= argc) {
             cli_error("gazetteer", "%s needs a value", argv[first]);
             return CLI_USAGE;
@@ -126,13 +132,19 @@ int cmd_gazetteer(int argc, char **argv)
             province = argv[first + 1];
         else if (!strcmp(argv[first], "--data-dir"))
             data_dir = argv[first + 1];
+        else if (!strcmp(argv[first], "--output"))
+            output = argv[first + 1];
         else {
             cli_error("gazetteer", "unknown option '%s'", argv[first]);
             return CLI_USAGE;
         }
         first += 2;
     }
-    if (strcmp(verb, "list") && first >= argc) {
+    if (!strcmp(verb, "compile") && !output) {
+        cli_error("gazetteer", "compile needs -o FILE.sqlite");
+        return CLI_USAGE;
+    }
+    if (strcmp(verb, "list") && strcmp(verb, "compile") && first >= argc) {
         cli_error("gazetteer", "%s needs TEXT", verb);
         return CLI_USAGE;
     }
@@ -152,6 +164,11 @@ int cmd_gazetteer(int argc, char **argv)
         rc = CLI_USAGE;
     } else if (!strcmp(verb, "lookup")) {
         lookup(gaz, canon, argc - first, argv + first);
+    } else if (!strcmp(verb, "compile")) {
+        if (im_gazetteer_save(ctx, gaz, output)) {
+            cli_error("gazetteer", "%s", im_ctx_errmsg(ctx));
+            rc = CLI_FAIL;
+        }
     } else if (!strcmp(verb, "search")) {
         search(gaz, argc - first, argv + first);
     } else {
