@@ -2,13 +2,16 @@
  * csv.c: the whole file is read into memory (incident tables are small
  * next to the maps made from them) and rows are cut from it one at a time.
  * Fields are copied into a per-row buffer so that trimming and unquoting
- * never touch the file image.
+ * never touch the file image.  The image is UTF-8 by the time rows are cut:
+ * a file that is not valid UTF-8 is taken to be Windows-1252, which is what
+ * Excel writes when asked for "CSV", and converted whole.
  */
 #include "csv.h"
 #include "context.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@ struct im_csv {
     int nfields, offs_cap;
     char **header;
     int ncols;
+    bool converted;     /* the file was cp1252 and data holds its UTF-8 */
 };
 
 static int buf_put(im_csv_t *c, char ch)
@@ -58,7 +62,8 @@ static int field_start(im_csv_t *c)
 }
 
 /* Strips ASCII white space and U+00A0 (which spreadsheets leave behind)
- * from both ends of a NUL-terminated field in place. */
+ * from both ends of a NUL-terminated field in place.  A cp1252 0xA0 is
+ * U+00A0 by now, since the file image was converted when it was read. */
 static char *trim(char *s)
 {
     for (;;) {
@@ -81,6 +86,96 @@ static char *trim(char *s)
     }
     s[n] = '\0';
     return s;
+}
+
+/* Strict UTF-8: overlong forms, surrogates and code points past U+10FFFF
+ * are invalid, so that a cp1252 file is hard to pass by accident: every
+ * accented letter (0xC0-0xFF) in it would have to be followed by a symbol
+ * or letter in 0x80-0xBF, as in mojibake such as "Ã©". */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char b = s[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned long cp, min;
+        if (b >= 0xC2 && b <= 0xDF) {
+            len = 2, cp = b & 0x1Fu, min = 0x80;
+        } else if ((b & 0xF0) == 0xE0) {
+            len = 3, cp = b & 0x0Fu, min = 0x800;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            len = 4, cp = b & 0x07u, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Code points of cp1252's bytes 0x80-0x9F; 0xA0-0xFF are Latin-1's.  The
+ * five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) become
+ * U+FFFD rather than the C1 controls U+0081...: no genuine cp1252 text
+ * contains them, so they stand for damage, and a replacement character
+ * shows it where an invisible control would slip into labels and SVG. */
+static const unsigned short cp1252_high[32] = {
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+    0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
+};
+
+static unsigned cp1252_code_point(unsigned char b)
+{
+    return b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
+}
+
+/* Replaces the file image with its conversion from cp1252.  None of the
+ * bytes CSV syntax uses (quote, comma, CR, LF) is changed, so lines and
+ * fields fall where they did. */
+static int cp1252_to_utf8(im_csv_t *c)
+{
+    const unsigned char *in = (const unsigned char *)c->data;
+    size_t n = 0;
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned cp = cp1252_code_point(in[i]);
+        n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+    }
+    char *out = malloc(n ? n : 1);
+    if (!out)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < c->len; i++) {
+        unsigned cp = cp1252_code_point(in[i]);
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xC0 | cp >> 6);
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[o++] = (char)(0xE0 | cp >> 12);
+            out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    free(c->data);
+    c->data = out;
+    c->len = n;
+    c->converted = true;
+    return 0;
 }
 
 /* Consumes one line end (LF, CRLF or CR) at pos if there is one. */
@@ -222,8 +317,13 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
         im_csv_free(c);
         return im_error(ctx, IM_ERR_IO, "cannot read '%s'", path);
     }
-    if (c->len >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0)
+    if (c->len >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0) {
         c->pos = 3;
+    } else if (!valid_utf8((const unsigned char *)c->data, c->len) &&
+               cp1252_to_utf8(c)) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_NOMEM, "%s: out of memory", path);
+    }
     int r = read_row(c);
     if (r <= 0) {
         im_csv_free(c);
@@ -301,3 +401,4 @@ const char *im_csv_field(const im_csv_t *c, int col)
 int im_csv_nfields(const im_csv_t *c) { return c->nfields; }
 long im_csv_line(const im_csv_t *c) { return c->row_line; }
 const char *im_csv_path(const im_csv_t *c) { return c->path; }
+bool im_csv_was_converted(const im_csv_t *c) { return c->converted; }

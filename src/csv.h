@@ -1,7 +1,8 @@
 /*
  * csv.h: a CSV reader for files as they come in the wild (RFC 4180 quoting,
  * a UTF-8 byte order mark, LF, CRLF or CR-only line ends, newlines inside
- * quoted fields, non-breaking and trailing spaces around values).
+ * quoted fields, non-breaking and trailing spaces around values, and
+ * Windows-1252 text as Excel exports it).
  */
 #ifndef IM_CSV_H
 #define IM_CSV_H
@@ -27,5 +28,10 @@ int im_csv_nfields(const im_csv_t *csv);
 /* Line (1-based) on which the current row starts. */
 long im_csv_line(const im_csv_t *csv);
 const char *im_csv_path(const im_csv_t *csv);
+/* Whether the file was read as Windows-1252 and converted to UTF-8: true
+ * when it has no UTF-8 byte order mark and is not valid UTF-8 throughout.
+ * The decision is made once for the whole file.  Fields are UTF-8 either
+ * way; this lets an importer report the guess. */
+bool im_csv_was_converted(const im_csv_t *csv);
 
 #endif
