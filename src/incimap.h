@@ -146,8 +146,12 @@ typedef struct im_mentions im_mentions_t;
  * Names that are also common words are only taken when written as names:
  * a district or province name of five letters or more in any case;
  * shorter ones, and every variant and place, only with a capital initial;
- * names of one or two letters ("KP") only in capitals.  A name that the
- * gazetteer gives to two districts is skipped.
+ * names of one or two letters ("KP") only in capitals.  A one-word
+ * variant or place (or province alias) beside another capitalised word
+ * that is no name is part of some other name ("Abdullah Abbas Baloch",
+ * "Northern Alliance") and is skipped, as is a name the gazetteer gives
+ * to two districts, neither containing the other.  Capitalised words
+ * such as "District" or "Agency" right after a name are part of it.
  * A count is read from the sentence: "36 attacks in Bajaur" gives 36 to
  * Bajaur (up to two words may stand between number and noun, as in "12
  * suicide attacks"); "12 and 10 attacks in Mastung and Quetta" or "...
@@ -161,7 +165,8 @@ im_status_t im_mention_finder_scan(im_ctx_t *ctx,
                                    const im_mention_finder_t *finder,
                                    const char *text, size_t len,
                                    im_mentions_t **out);
-/* The same with a finder built for this one text. */
+/* The same with a finder built for this one text: for one text only, as
+ * building the finder costs more than a scan. */
 im_status_t im_mentions_find(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                              const char *text, size_t len,
                              im_mentions_t **out);

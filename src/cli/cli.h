@@ -10,6 +10,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 int cmd_render(int argc, char **argv);
 int cmd_gazetteer(int argc, char **argv);
+int cmd_mentions(int argc, char **argv);
 int cmd_geocode(int argc, char **argv);
 
 /* Prints "incimap CMD: message" on stderr. */

@@ -18,6 +18,7 @@ static const struct {
     {"render", cmd_render, "draw a choropleth or point map to PNG, SVG or PDF"},
     {"geocode", cmd_geocode, "append district, method and score to a CSV"},
     {"gazetteer", cmd_gazetteer, "look up place names in the gazetteer"},
+    {"mentions", cmd_mentions, "find the places an article names, with counts"},
 };
 
 void cli_error(const char *cmd, const char *fmt, ...)
