@@ -402,3 +402,8 @@ int im_csv_nfields(const im_csv_t *c) { return c->nfields; }
 long im_csv_line(const im_csv_t *c) { return c->row_line; }
 const char *im_csv_path(const im_csv_t *c) { return c->path; }
 bool im_csv_was_converted(const im_csv_t *c) { return c->converted; }
+
+double im_csv_progress(const im_csv_t *c)
+{
+    return c->len ? (double)c->pos / (double)c->len : 1.0;
+}

@@ -28,6 +28,8 @@ int im_csv_nfields(const im_csv_t *csv);
 /* Line (1-based) on which the current row starts. */
 long im_csv_line(const im_csv_t *csv);
 const char *im_csv_path(const im_csv_t *csv);
+/* Share of the file read so far, 0..1, for progress bars. */
+double im_csv_progress(const im_csv_t *csv);
 /* Whether the file was read as Windows-1252 and converted to UTF-8: true
  * when it has no UTF-8 byte order mark and is not valid UTF-8 throughout.
  * The decision is made once for the whole file.  Fields are UTF-8 either

@@ -267,6 +267,73 @@ size_t im_geocoder_locate(const im_geocoder_t *geo, double lon_deg,
 double im_geocoder_distance_km(const im_geocoder_t *geo, size_t polygon,
                                double lon_deg, double lat_deg);
 
+/* ---- incident store (SQLite) ----------------------------------------- */
+
+typedef struct im_store im_store_t;
+
+/* Opens or creates the store at path, migrating its schema forward.  WAL
+ * mode, foreign keys on.  Caller owns *out. */
+im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out);
+void im_store_free(im_store_t *store);
+/* The schema version this build writes. */
+int im_store_schema_version(void);
+
+typedef enum {
+    IM_FORMAT_AUTO = 0, IM_FORMAT_INCIMAP, IM_FORMAT_ACLED, IM_FORMAT_GTD,
+    IM_FORMAT_OGR
+} im_format_t;
+
+/* Called now and then during an import with bytes read and total bytes. */
+typedef void (*im_progress_fn)(void *user, double done, double total);
+
+typedef struct {
+    im_format_t format;
+    const char *source;        /* source name; default by format or file */
+    bool strict;               /* any rejected row fails the import */
+    const char *rejects_path;  /* CSV report of rejected rows, or NULL */
+    im_progress_fn progress;
+    void *progress_user;
+} im_import_options_t;
+
+typedef struct {
+    long run_id;
+    long rows, inserted, updated, unchanged, rejected, skipped;
+    const char *format;        /* "incimap", "acled", "gtd" or "ogr" */
+    bool converted;            /* the file was cp1252, read as UTF-8 */
+} im_import_report_t;
+
+/* Imports a CSV export (or, with IM_FORMAT_OGR, any GDAL vector source),
+ * geocoding each row with geo.  The whole import is one transaction: on
+ * failure the store is left as it was.  Rejected rows are reported through
+ * the log (file, line, field, reason) and, if asked, to rejects_path. */
+im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
+                            const char *path, const im_import_options_t *opt,
+                            im_import_report_t *out);
+
+typedef struct {
+    const char *province;      /* canonical or any alias; NULL: all */
+    const char *from, *to;     /* YYYY[-MM[-DD]] inclusive; NULL: open */
+    int min_precision;         /* 0: all; else drop records whose
+                                  precision is worse (higher) than this */
+} im_filter_t;
+
+typedef enum {
+    IM_BY_DISTRICT = 0, IM_BY_PROVINCE, IM_BY_YEAR, IM_BY_MONTH, IM_BY_CATEGORY
+} im_group_t;
+
+typedef void (*im_stats_fn)(void *user, const char *key, const char *province,
+                            long incidents, long killed, long injured);
+
+/* Counts of incidents, killed and injured per group, largest first (by
+ * key for years and months). */
+im_status_t im_store_stats(im_store_t *store, im_group_t by,
+                           const im_filter_t *filter, im_stats_fn fn,
+                           void *user);
+/* Writes the store's incidents to CSV, GeoJSON or GeoPackage by the
+ * extension of path. */
+im_status_t im_store_export(im_store_t *store, const char *path,
+                            const im_filter_t *filter);
+
 /* ---- values per district ----------------------------------------------- */
 
 typedef struct im_values im_values_t;
@@ -290,6 +357,12 @@ bool im_values_get(const im_values_t *values, size_t i, double *out_value);
 /* Whether values are whole counts (legend ranges like 1-4) or rates. */
 bool im_values_are_counts(const im_values_t *values);
 
+/* Incidents of the store counted per polygon of layer (through their
+ * district and its history).  Caller owns *out. */
+im_status_t im_values_from_store(im_store_t *store, const im_gazetteer_t *gaz,
+                                 const im_layer_t *layer,
+                                 const im_filter_t *filter, im_values_t **out);
+
 /* ---- located incidents ------------------------------------------------- */
 
 typedef struct im_points im_points_t;
@@ -299,6 +372,9 @@ typedef struct im_points im_points_t;
  * headquarters.  Caller owns *out. */
 im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                const char *path, im_points_t **out);
+/* The store's incidents that have coordinates.  Caller owns *out. */
+im_status_t im_points_from_store(im_store_t *store, const im_filter_t *filter,
+                                 im_points_t **out);
 void im_points_free(im_points_t *points);
 size_t im_points_count(const im_points_t *points);
 void im_points_get(const im_points_t *points, size_t i, double *out_lon_deg,

@@ -7,6 +7,7 @@
 #include "context.h"
 #include "csv.h"
 #include "incimap.h"
+#include "values.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -214,4 +215,31 @@ void im_points_text(const im_points_t *P, size_t i, const char **out_place,
         *out_place = P->p[i].place;
     if (out_date)
         *out_date = P->p[i].date;
+}
+
+im_points_t *im_points_alloc(void)
+{
+    return calloc(1, sizeof(im_points_t));
+}
+
+int im_points_push(im_points_t *P, double lon, double lat, const char *category,
+                   int casualties, const char *place, const char *date)
+{
+    if ((P->n & (P->n - 1)) == 0) {
+        point_t *np = realloc(P->p, (P->n ? P->n * 2 : 1) * sizeof *np);
+        if (!np)
+            return -1;
+        P->p = np;
+    }
+    point_t *p = &P->p[P->n];
+    p->lon = lon;
+    p->lat = lat;
+    p->casualties = casualties;
+    p->category = im_strdup(category ? category : "");
+    p->place = im_strdup(place ? place : "");
+    p->date = im_strdup(date ? date : "");
+    P->n++;
+    if (p->place)
+        p->place[strcspn(p->place, ",;(")] = '\0';
+    return p->category && p->place && p->date ? 0 : -1;
 }

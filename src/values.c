@@ -9,6 +9,7 @@
 #include "gazetteer.h"
 #include "incimap.h"
 #include "layer.h"
+#include "values.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -179,3 +180,31 @@ bool im_values_get(const im_values_t *V, size_t i, double *out_value)
 }
 
 bool im_values_are_counts(const im_values_t *V) { return V->counts; }
+
+im_values_t *im_values_alloc(size_t n)
+{
+    im_values_t *V = calloc(1, sizeof *V);
+    if (!V)
+        return NULL;
+    V->v = calloc(n ? n : 1, sizeof *V->v);
+    V->has = calloc(n ? n : 1, sizeof *V->has);
+    V->line = calloc(n ? n : 1, sizeof *V->line);
+    V->id = calloc(n ? n : 1, sizeof *V->id);
+    if (!V->v || !V->has || !V->line || !V->id) {
+        im_values_free(V);
+        return NULL;
+    }
+    V->n = n;
+    V->counts = true;
+    return V;
+}
+
+void im_values_add(im_values_t *V, size_t i, double v)
+{
+    if (i >= V->n)
+        return;
+    V->v[i] += v;
+    V->has[i] = true;
+    if (v != floor(v))
+        V->counts = false;
+}

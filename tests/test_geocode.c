@@ -157,9 +157,17 @@ static void ambiguity_cases(void)
     /* Coordinates in one of them decide. */
     size_t pa = im_layer_find_district(layer, a);
     if (pa != (size_t)-1) {
-        double lon, lat;
+        /* A point inside the district but away from its label point,
+         * which counts as a centroid and would prove nothing. */
+        double lon, lat, x = 0, y = 0;
         im_layer_label_point(layer, pa, &lon, &lat);
-        im_geocode(geo, key, NULL, true, lon, lat, &g);
+        for (int k = 1; k <= 8; k++) {
+            x = lon + 0.03 * (k % 2 ? 1 : -1) * ((k + 1) / 2);
+            y = lat;
+            if (im_geocoder_locate(geo, x, y, 0) == pa)
+                break;
+        }
+        im_geocode(geo, key, NULL, true, x, y, &g);
         CHECK(g.method == IM_MATCH_COORDINATES, "coordinates settle '%s': %s",
               key, im_match_method_name(g.method));
     }

@@ -13,6 +13,21 @@ int cmd_gazetteer(int argc, char **argv);
 int cmd_mentions(int argc, char **argv);
 int cmd_geocode(int argc, char **argv);
 
+int cmd_import(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* Filters shared by stats, render and export (common.c). */
+int cli_check_dates(const char *cmd, const im_filter_t *filter);
+/* Replaces filter->province by its canonical name, kept in buf. */
+im_status_t cli_canonical_province(im_ctx_t *ctx, const char *cmd,
+                                   im_filter_t *filter,
+                                   char *buf, size_t n);
+/* Opens a store that must already exist. */
+im_status_t cli_open_existing_store(im_ctx_t *ctx, const char *cmd,
+                                    const char *path,
+                                    im_store_t **out);
+
 /* Prints "incimap CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -10,9 +10,12 @@
 
 static const char help[] =
     "usage: incimap render INPUT.csv -o OUT.{png,svg,pdf} [options]\n"
+    "       incimap render --db DB -o OUT.{png,svg,pdf} [filters] [options]\n"
     "\n"
     "INPUT holds incident records (counted per district) or, with\n"
-    "--value-column, one value per district.\n"
+    "--value-column, one value per district.  --db maps the incidents of a\n"
+    "store, filtered like incimap stats: --province P (one province's\n"
+    "records), --from DATE, --to DATE, --min-precision N.\n"
     "\n"
     "  -o, --output FILE        output; the extension picks PNG, SVG or PDF\n"
     "  --type TYPE              choropleth (default) or points\n"
@@ -35,7 +38,8 @@ static const char help[] =
 enum {
     OPT_TYPE = 256, OPT_VALUE, OPT_DISTRICT, OPT_BOUNDARIES, OPT_NAME_FIELD,
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
-    OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA
+    OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
+    OPT_TO, OPT_MINPREC
 };
 
 static const struct option options[] = {
@@ -56,12 +60,18 @@ static const struct option options[] = {
     {"height", required_argument, NULL, OPT_HEIGHT},
     {"style", required_argument, NULL, OPT_STYLE},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"db", required_argument, NULL, OPT_DB},
+    {"province", required_argument, NULL, OPT_PROVINCE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"min-precision", required_argument, NULL, OPT_MINPREC},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
     const char *input, *output, *value_column, *district_column, *boundaries,
-        *name_field, *provinces, *style, *data_dir;
+        *name_field, *provinces, *style, *data_dir, *db;
+    im_filter_t filter;
     im_map_options_t map;
 } render_args_t;
 
@@ -112,6 +122,15 @@ static int parse(int argc, char **argv, render_args_t *a)
             break;
         case OPT_STYLE: a->style = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
+        case OPT_DB: a->db = optarg; break;
+        case OPT_PROVINCE: a->filter.province = optarg; break;
+        case OPT_FROM: a->filter.from = optarg; break;
+        case OPT_TO: a->filter.to = optarg; break;
+        case OPT_MINPREC:
+            if ((a->filter.min_precision = cli_int(cmd, "--min-precision",
+                                                   optarg, 1, 3)) < 0)
+                return -1;
+            break;
         case ':':
             cli_error(cmd, "%s needs a value", argv[optind - 1]);
             return -1;
@@ -121,13 +140,15 @@ static int parse(int argc, char **argv, render_args_t *a)
             return -1;
         }
     }
-    if (optind != argc - 1) {
-        cli_error(cmd, optind >= argc ? "no input file (see incimap render "
-                                        "--help)"
-                                      : "one input file expected");
+    if (a->db ? optind != argc : optind != argc - 1) {
+        cli_error(cmd, a->db ? "--db and an input file exclude each other"
+                  : optind >= argc ? "no input file (see incimap render --help)"
+                                   : "one input file expected");
         return -1;
     }
-    a->input = argv[optind];
+    if (cli_check_dates(cmd, &a->filter))
+        return -1;
+    a->input = a->db ? NULL : argv[optind];
     if (!a->output) {
         cli_error(cmd, "no output file: give -o OUT.png, .svg or .pdf");
         return -1;
@@ -177,12 +198,22 @@ int cmd_render(int argc, char **argv)
         st = im_style_load(ctx, a.style, &style);
     if (!st)
         st = im_layer_read(ctx, gaz, a.boundaries, a.name_field, &layer);
+    im_store_t *store = NULL;
+    char canon[64];
+    if (!st && a.db)
+        st = cli_canonical_province(ctx, "render", &a.filter, canon,
+                                    sizeof canon);
+    if (!st && a.db)
+        st = cli_open_existing_store(ctx, "render", a.db, &store);
     if (!st && a.map.type == IM_MAP_CHOROPLETH) {
         im_values_options_t vo = {a.district_column, NULL, a.value_column};
-        st = im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
+        st = store ? im_values_from_store(store, gaz, layer, &a.filter, &values)
+                   : im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
     }
     if (!st && a.map.type == IM_MAP_POINTS)
-        st = im_points_read_csv(ctx, gaz, a.input, &points);
+        st = store ? im_points_from_store(store, &a.filter, &points)
+                   : im_points_read_csv(ctx, gaz, a.input, &points);
+    im_store_free(store);
     if (!st && a.provinces) {
         prov_buf = strdup(a.provinces);
         prov = prov_buf ? split_list(prov_buf) : NULL;
@@ -205,7 +236,7 @@ int cmd_render(int argc, char **argv)
     if (!st && im_map_labels_dropped(map))
         fprintf(stderr, "incimap render: %d label(s) did not fit\n",
                 im_map_labels_dropped(map));
-    if (st)
+    if (st && im_ctx_errmsg(ctx)[0])
         cli_error("render", "%s", st == IM_ERR_NOMEM && !im_ctx_errmsg(ctx)[0]
                                       ? "out of memory"
                                       : im_ctx_errmsg(ctx));

@@ -17,6 +17,9 @@ static const struct {
 } commands[] = {
     {"render", cmd_render, "draw a choropleth or point map to PNG, SVG or PDF"},
     {"geocode", cmd_geocode, "append district, method and score to a CSV"},
+    {"import", cmd_import, "import an incident export into the store"},
+    {"stats", cmd_stats, "count incidents, killed and injured from the store"},
+    {"export", cmd_export, "write the store as CSV, GeoJSON or GeoPackage"},
     {"gazetteer", cmd_gazetteer, "look up place names in the gazetteer"},
     {"mentions", cmd_mentions, "find the places an article names, with counts"},
 };

@@ -1,0 +1,473 @@
+/*
+ * import.c: exports as they come (ACLED, GTD, casualty trackers,
+ * spreadsheets) mapped onto incident records, geocoded and upserted into
+ * the store in one transaction.
+ *
+ * A format is a profile: which header names carry which field.  Detection
+ * looks for the columns a format always has (ACLED's event_id_cnty, GTD's
+ * iyear/imonth/iday); everything else falls back to the incimap profile,
+ * whose synonyms cover the project's own CSV and most spreadsheets.  A row
+ * that cannot be read is rejected with its line and reason; nothing about
+ * it reaches the store.
+ */
+#include "context.h"
+#include "csv.h"
+#include "dates.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum field {
+    F_ID, F_DATE, F_YEAR, F_MONTH, F_DAY, F_PLACE, F_DISTRICT, F_PROVINCE,
+    F_LAT, F_LON, F_SRC_PRECISION, F_CATEGORY, F_CATEGORY2, F_ACTOR, F_TARGET,
+    F_KILLED, F_KILLED_HIGH, F_INJURED, F_INJURED_HIGH, F_NOTES, F_SOURCE,
+    F_COUNT
+};
+
+typedef struct {
+    const char *name;
+    const char *source;                 /* default source name; NULL: file */
+    const char *const *detect;          /* columns that identify it */
+    const char *columns[F_COUNT];       /* '|'-separated header synonyms */
+} profile_t;
+
+static const char *const acled_detect[] = {"event_id_cnty", "event_date", NULL};
+static const char *const gtd_detect[] = {"iyear", "imonth", "iday", NULL};
+
+static const profile_t profiles[] = {
+    {"acled", "acled", acled_detect, {
+        [F_ID] = "event_id_cnty", [F_DATE] = "event_date",
+        [F_PLACE] = "location", [F_DISTRICT] = "admin2",
+        [F_PROVINCE] = "admin1", [F_LAT] = "latitude", [F_LON] = "longitude",
+        [F_SRC_PRECISION] = "geo_precision", [F_CATEGORY] = "sub_event_type",
+        [F_CATEGORY2] = "event_type", [F_ACTOR] = "actor1",
+        [F_TARGET] = "actor2", [F_KILLED] = "fatalities", [F_NOTES] = "notes"}},
+    {"gtd", "gtd", gtd_detect, {
+        [F_ID] = "eventid", [F_YEAR] = "iyear", [F_MONTH] = "imonth",
+        [F_DAY] = "iday", [F_PLACE] = "city", [F_PROVINCE] = "provstate",
+        [F_LAT] = "latitude", [F_LON] = "longitude",
+        [F_SRC_PRECISION] = "specificity", [F_CATEGORY] = "attacktype1_txt",
+        [F_ACTOR] = "gname", [F_TARGET] = "targtype1_txt",
+        [F_KILLED] = "nkill", [F_INJURED] = "nwound", [F_NOTES] = "summary"}},
+    {"incimap", NULL, NULL, {
+        [F_ID] = "id|source_id|event_id|strike|incident_id",
+        [F_DATE] = "date|event_date|incident_date",
+        [F_YEAR] = "year", [F_MONTH] = "month", [F_DAY] = "day",
+        [F_PLACE] = "place|location|city|town|village",
+        [F_DISTRICT] = "district|tribal agency|agency|admin2",
+        [F_PROVINCE] = "province|provstate|admin1|region|state",
+        [F_LAT] = "lat|latitude|y", [F_LON] = "lon|long|longitude|lng|x",
+        [F_SRC_PRECISION] = "precision|geo_precision|specificity",
+        [F_CATEGORY] = "category|type|event_type|attack_type",
+        [F_ACTOR] = "actor|perpetrator|group|gname|claimed_by",
+        [F_TARGET] = "target|target_type",
+        [F_KILLED] = "killed|fatalities|deaths|minimum total reported killed|"
+                     "killed_low|killed_min|min_killed",
+        [F_KILLED_HIGH] = "killed_high|killed_max|max_killed|"
+                          "maximum total reported killed",
+        [F_INJURED] = "injured|wounded|injuries|minimum injured|injured_low|"
+                      "injured_min|min_injured",
+        [F_INJURED_HIGH] = "injured_high|injured_max|max_injured|"
+                           "maximum injured",
+        [F_NOTES] = "notes|description|summary",
+        [F_SOURCE] = "source"}},
+};
+
+/* Column of the first synonym present in the header, or -1. */
+static int column_of(const im_csv_t *csv, const char *synonyms)
+{
+    if (!synonyms)
+        return -1;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", synonyms);
+    for (char *save = NULL, *t = strtok_r(buf, "|", &save); t;
+         t = strtok_r(NULL, "|", &save)) {
+        int c = im_csv_column(csv, t);
+        if (c >= 0)
+            return c;
+    }
+    return -1;
+}
+
+static const profile_t *detect(const im_csv_t *csv, im_format_t want)
+{
+    size_t n = sizeof profiles / sizeof profiles[0];
+    if (want == IM_FORMAT_ACLED)
+        return &profiles[0];
+    if (want == IM_FORMAT_GTD)
+        return &profiles[1];
+    if (want == IM_FORMAT_INCIMAP)
+        return &profiles[n - 1];
+    for (size_t p = 0; p + 1 < n; p++) {
+        bool all = true;
+        for (int i = 0; profiles[p].detect[i]; i++)
+            all &= im_csv_column(csv, profiles[p].detect[i]) >= 0;
+        if (all)
+            return &profiles[p];
+    }
+    return &profiles[n - 1];
+}
+
+/* A count as exports write it: "12", "1,234", "1 234" (with a
+ * non-breaking space), "" or a word such as "Unreported" for unknown.
+ * Returns -1 for unknown, -2 for something that is not a count. */
+static long parse_count(const char *s)
+{
+    char digits[32];
+    size_t n = 0;
+    if (!*s || !strcasecmp(s, "unknown") || !strcasecmp(s, "unreported") ||
+        !strcasecmp(s, "n/a") || !strcasecmp(s, "na") || !strcmp(s, "-") ||
+        !strcmp(s, "?"))
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isdigit(*p) && n + 1 < sizeof digits)
+            digits[n++] = (char)*p;
+        else if (*p == ',' || *p == ' ')
+            continue;
+        else if (p[0] == 0xC2 && p[1] == 0xA0)
+            p++;
+        else if (*p == '.' && p[1] == '0' && p[2] == '\0')
+            break; /* "12.0" from spreadsheets */
+        else
+            return -2;
+    }
+    if (n == 0)
+        return -2;
+    digits[n] = '\0';
+    return strtol(digits, NULL, 10);
+}
+
+static bool parse_coord(const char *s, double limit, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    if (end == s || *end || !isfinite(v) || fabs(v) > limit)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Occurrence counts of content digests, so that two identical rows of a
+ * source without ids stay two records and a re-import finds both again. */
+typedef struct {
+    uint64_t *key;
+    unsigned *count;
+    size_t cap, used;
+} seen_t;
+
+static unsigned seen_bump(seen_t *s, uint64_t key)
+{
+    if (s->used * 2 >= s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        uint64_t *k = calloc(cap, sizeof *k);
+        unsigned *c = calloc(cap, sizeof *c);
+        if (!k || !c) {
+            free(k);
+            free(c);
+            return 0;
+        }
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->count[i]) {
+                size_t j = (size_t)(s->key[i] % cap);
+                while (c[j])
+                    j = (j + 1) % cap;
+                k[j] = s->key[i];
+                c[j] = s->count[i];
+            }
+        free(s->key);
+        free(s->count);
+        s->key = k;
+        s->count = c;
+        s->cap = cap;
+    }
+    size_t j = (size_t)(key % s->cap);
+    while (s->count[j] && s->key[j] != key)
+        j = (j + 1) % s->cap;
+    if (!s->count[j]) {
+        s->key[j] = key;
+        s->used++;
+    }
+    return s->count[j]++;
+}
+
+static uint64_t row_digest(const im_csv_t *csv)
+{
+    uint64_t h = 1469598103934665603u;
+    for (int i = 0; i < im_csv_nfields(csv); i++) {
+        for (const char *p = im_csv_field(csv, i); *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211u;
+        h = (h ^ 0x1f) * 1099511628211u;
+    }
+    return h;
+}
+
+/* A spreadsheet's final "Total" row is not an incident. */
+static bool is_totals_row(const im_csv_t *csv)
+{
+    for (int i = 0; i < im_csv_nfields(csv); i++) {
+        const char *f = im_csv_field(csv, i);
+        if (!*f)
+            continue;
+        return !strcasecmp(f, "total") || !strcasecmp(f, "totals") ||
+               !strcasecmp(f, "grand total") || !strcasecmp(f, "sum");
+    }
+    return false;
+}
+
+typedef struct {
+    im_ctx_t *ctx;
+    FILE *rejects;
+    const char *path;
+    long count;
+} reject_log_t;
+
+static void reject(reject_log_t *log, long line, const char *field,
+                   const char *fmt, const char *value)
+{
+    char reason[512];
+    snprintf(reason, sizeof reason, fmt, value);
+    log->count++;
+    im_warn(log->ctx, "%s:%ld: %s: %s", log->path, line, field, reason);
+    if (log->rejects) {
+        fprintf(log->rejects, "\"%s\",%ld,%s,\"", log->path, line, field);
+        for (const char *p = reason; *p; p++)
+            fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, log->rejects);
+        fputs("\"\n", log->rejects);
+    }
+}
+
+static im_status_t file_sha256(im_ctx_t *ctx, const char *path, char out[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return im_error(ctx, IM_ERR_IO, "cannot open '%s'", path);
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        g_checksum_update(ck, buf, (gssize)n);
+    fclose(f);
+    snprintf(out, 65, "%s", g_checksum_get_string(ck));
+    g_checksum_free(ck);
+    return IM_OK;
+}
+
+typedef struct {
+    im_store_t *store;
+    im_geocoder_t *geo;
+    im_csv_t *csv;
+    const profile_t *profile;
+    int col[F_COUNT];
+    const char *source;
+    reject_log_t log;
+    seen_t seen;
+    long run_id;
+} import_t;
+
+/* Reads the current row into rec; false (with the reason logged) when the
+ * row must be rejected. */
+static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
+                     char *start_buf, char *id_buf, size_t id_len)
+{
+    im_csv_t *csv = im->csv;
+    long line = im_csv_line(csv);
+    const char *f[F_COUNT];
+    for (int i = 0; i < F_COUNT; i++)
+        f[i] = im_csv_field(csv, im->col[i]);
+    memset(rec, 0, sizeof *rec);
+    rec->source = *f[F_SOURCE] ? f[F_SOURCE] : im->source;
+
+    im_date_t d = {0};
+    bool ok_date = *f[F_DATE] ? im_date_parse(f[F_DATE], &d)
+                              : im_date_from_parts(f[F_YEAR], f[F_MONTH],
+                                                   f[F_DAY], &d);
+    if (!ok_date) {
+        int c = *f[F_DATE] || im->col[F_YEAR] < 0 ? im->col[F_DATE] : im->col[F_YEAR];
+        reject(&im->log, line, c >= 0 ? im_csv_header(csv, c) : "date",
+               "'%s' is not a date", *f[F_DATE] ? f[F_DATE] : f[F_YEAR]);
+        return false;
+    }
+    im_date_format(&d, date_buf, 16);
+    im_date_t first = d;
+    if (first.precision < IM_DATE_MONTH)
+        first.month = 1;
+    if (first.precision < IM_DATE_DAY)
+        first.day = 1;
+    first.precision = IM_DATE_DAY;
+    im_date_format(&first, start_buf, 16);
+    rec->date = date_buf;
+    rec->date_start = start_buf;
+    rec->date_precision = d.precision == IM_DATE_DAY     ? "day"
+                          : d.precision == IM_DATE_MONTH ? "month"
+                                                         : "year";
+
+    const char *lat = f[F_LAT], *lon = f[F_LON];
+    if (*lat || *lon) {
+        if (!parse_coord(lat, 90, &rec->lat_deg)) {
+            reject(&im->log, line, im_csv_header(csv, im->col[F_LAT]),
+                   "'%s' is not a latitude", lat);
+            return false;
+        }
+        if (!parse_coord(lon, 180, &rec->lon_deg)) {
+            reject(&im->log, line, im_csv_header(csv, im->col[F_LON]),
+                   "'%s' is not a longitude", lon);
+            return false;
+        }
+        rec->has_point = !(rec->lat_deg == 0 && rec->lon_deg == 0);
+    }
+    static const int counts[] = {F_KILLED, F_KILLED_HIGH, F_INJURED,
+                                 F_INJURED_HIGH};
+    long *dest[] = {&rec->killed, &rec->killed_high, &rec->injured,
+                    &rec->injured_high};
+    for (int k = 0; k < 4; k++) {
+        long v = parse_count(f[counts[k]]);
+        if (v == -2) {
+            reject(&im->log, line, im_csv_header(csv, im->col[counts[k]]),
+                   "'%s' is not a count", f[counts[k]]);
+            return false;
+        }
+        *dest[k] = v;
+    }
+    rec->place = f[F_PLACE];
+    rec->province = NULL;
+    rec->source_precision = f[F_SRC_PRECISION];
+    rec->category = *f[F_CATEGORY] ? f[F_CATEGORY] : f[F_CATEGORY2];
+    rec->actor = f[F_ACTOR];
+    rec->target = f[F_TARGET];
+    rec->notes = f[F_NOTES];
+
+    if (*f[F_ID]) {
+        snprintf(id_buf, id_len, "%s", f[F_ID]);
+    } else {
+        uint64_t h = row_digest(csv);
+        snprintf(id_buf, id_len, "h%016llx.%u", (unsigned long long)h,
+                 seen_bump(&im->seen, h));
+    }
+    rec->source_id = id_buf;
+
+    /* The place, then the district the source names, as a compound that
+     * the geocoder reads most specific first. */
+    char text[512];
+    if (*f[F_PLACE] && *f[F_DISTRICT])
+        snprintf(text, sizeof text, "%s, %s", f[F_PLACE], f[F_DISTRICT]);
+    else
+        snprintf(text, sizeof text, "%s", *f[F_PLACE] ? f[F_PLACE] : f[F_DISTRICT]);
+    im_geocode_t g;
+    im_geocode(im->geo, text, f[F_PROVINCE], rec->has_point, rec->lon_deg,
+               rec->lat_deg, &g);
+    rec->district_id = g.district_id;
+    rec->district = g.district;
+    rec->province = g.province;
+    rec->match_method = im_match_method_name(g.method);
+    rec->match_score = g.score;
+    rec->precision = g.precision;
+    return true;
+}
+
+im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
+                            const char *path, const im_import_options_t *opt,
+                            im_import_report_t *out)
+{
+    im_ctx_t *ctx = im_store_ctx(store);
+    im_import_options_t o = opt ? *opt : (im_import_options_t){0};
+    memset(out, 0, sizeof *out);
+    if (o.format == IM_FORMAT_OGR)
+        return im_error(ctx, IM_ERR_ARG, "%s: --format ogr is not supported "
+                        "yet; convert with ogr2ogr -f CSV", path);
+    import_t im = {.store = store, .geo = geo};
+    char sha[65];
+    im_status_t st = file_sha256(ctx, path, sha);
+    if (!st)
+        st = im_csv_open(ctx, path, &im.csv);
+    if (st)
+        return st;
+    im.profile = detect(im.csv, o.format);
+    for (int i = 0; i < F_COUNT; i++)
+        im.col[i] = column_of(im.csv, im.profile->columns[i]);
+    out->format = im.profile->name;
+    out->converted = im_csv_was_converted(im.csv);
+    if (im.col[F_DATE] < 0 && im.col[F_YEAR] < 0)
+        st = im_error(ctx, IM_ERR_DATA, "%s:1: no date column (for %s: %s)",
+                      path, im.profile->name,
+                      im.profile->columns[F_DATE] ? im.profile->columns[F_DATE]
+                                                  : im.profile->columns[F_YEAR]);
+    else if (im.col[F_PLACE] < 0 && im.col[F_DISTRICT] < 0 &&
+             (im.col[F_LAT] < 0 || im.col[F_LON] < 0))
+        st = im_error(ctx, IM_ERR_DATA,
+                      "%s:1: no place, district or latitude/longitude columns",
+                      path);
+    /* The source name: the profile's, a source column per row, or the
+     * file's name without directory and extension. */
+    char stem[256];
+    const char *base = strrchr(path, '/');
+    snprintf(stem, sizeof stem, "%s", base ? base + 1 : path);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    im.source = o.source ? o.source : im.profile->source ? im.profile->source
+                                                          : stem;
+    im.log = (reject_log_t){ctx, NULL, path, 0};
+    if (!st && o.rejects_path) {
+        im.log.rejects = fopen(o.rejects_path, "w");
+        if (!im.log.rejects)
+            st = im_error(ctx, IM_ERR_IO, "cannot write '%s'", o.rejects_path);
+        else
+            fputs("file,line,field,reason\n", im.log.rejects);
+    }
+    if (!st)
+        st = im_store_begin_run(store, path, sha, im.profile->name, &im.run_id);
+    bool begun = !st;
+    out->run_id = im.run_id;
+    int r = 0;
+    while (!st && (r = im_csv_next(im.csv)) == 1) {
+        if (is_totals_row(im.csv)) {
+            out->skipped++;
+            im_warn(ctx, "%s:%ld: skipped a totals row", path,
+                    im_csv_line(im.csv));
+            continue;
+        }
+        out->rows++;
+        im_record_t rec;
+        char date[16], start[16], id[96];
+        if (!read_row(&im, &rec, date, start, id, sizeof id)) {
+            out->rejected++;
+            if (o.strict)
+                st = im_error(ctx, IM_ERR_DATA,
+                              "%s: a row was rejected and --strict is set; "
+                              "nothing was imported", path);
+            continue;
+        }
+        im_upsert_t u;
+        st = im_store_upsert(store, im.run_id, &rec, &u);
+        if (!st)
+            *(u == IM_UPSERT_INSERTED ? &out->inserted
+              : u == IM_UPSERT_UPDATED ? &out->updated : &out->unchanged) += 1;
+        if (o.progress && (out->rows & 4095) == 0)
+            o.progress(o.progress_user, im_csv_progress(im.csv), 1.0);
+    }
+    if (!st && r < 0)
+        st = IM_ERR_PARSE;
+    if (begun) {
+        if (st)
+            im_store_abort_run(store);
+        else
+            st = im_store_finish_run(store, im.run_id, out);
+    }
+    if (o.progress && !st)
+        o.progress(o.progress_user, 1.0, 1.0);
+    if (im.log.rejects && fclose(im.log.rejects) && !st)
+        st = im_error(ctx, IM_ERR_IO, "cannot write '%s'", o.rejects_path);
+    free(im.seen.key);
+    free(im.seen.count);
+    im_csv_free(im.csv);
+    return st;
+}

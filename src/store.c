@@ -1,0 +1,422 @@
+/*
+ * store.c: incidents in SQLite, the only module that talks to SQLite's
+ * store (the gazetteer's compiled copy has its own).  One file, WAL mode
+ * so that readers never block an import, foreign keys on, and a schema
+ * version in PRAGMA user_version that migrations move forward one step
+ * at a time.  An import is one transaction: it lands whole or not at all.
+ */
+#include "store.h"
+#include "context.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct im_store {
+    im_ctx_t *ctx;
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *find, *insert, *update, *touch;
+};
+
+/* Each entry moves the schema from version i to i + 1.  Never edit a
+ * released step; add a new one. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE import_runs("
+    " id INTEGER PRIMARY KEY,"
+    " file TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT NOT NULL,"
+    " started_at TEXT NOT NULL, finished_at TEXT,"
+    " rows INTEGER, inserted INTEGER, updated INTEGER, unchanged INTEGER,"
+    " rejected INTEGER, skipped INTEGER);"
+    "CREATE TABLE incidents("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL, source_id TEXT NOT NULL,"
+    " date TEXT, date_precision TEXT"
+    "  CHECK (date_precision IN ('day', 'month', 'year')),"
+    " date_start TEXT,"
+    " place TEXT, lat REAL, lon REAL,"
+    " source_precision TEXT, precision INTEGER,"
+    " district_id TEXT, district TEXT, province TEXT,"
+    " match_method TEXT, match_score REAL,"
+    " category TEXT, actor TEXT, target TEXT,"
+    " killed INTEGER, killed_high INTEGER, injured INTEGER, injured_high INTEGER,"
+    " notes TEXT,"
+    " content_hash TEXT NOT NULL,"
+    " run_id INTEGER NOT NULL REFERENCES import_runs(id),"
+    " UNIQUE (source, source_id));"
+    "CREATE INDEX incidents_district ON incidents(district_id, province, killed, injured);"
+    "CREATE INDEX incidents_date ON incidents(date_start);",
+};
+
+int im_store_schema_version(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+static im_status_t db_fail(im_store_t *s, const char *what)
+{
+    return im_error(s->ctx, IM_ERR_LIB, "%s: %s: %s", s->path, what,
+                    sqlite3_errmsg(s->db));
+}
+
+static im_status_t migrate(im_store_t *s)
+{
+    sqlite3_stmt *st;
+    int version = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, "cannot read the schema version");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    int target = im_store_schema_version();
+    if (version > target)
+        return im_error(s->ctx, IM_ERR_DATA,
+                        "%s: schema version %d is newer than this incimap (%d)",
+                        s->path, version, target);
+    for (; version < target; version++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            im_status_t r = db_fail(s, "cannot migrate the schema");
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return r;
+        }
+    }
+    return IM_OK;
+}
+
+im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
+{
+    *out = NULL;
+    im_store_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = im_strdup(path))) {
+        free(s);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    s->ctx = ctx;
+    im_status_t st = IM_OK;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK)
+        st = im_error(ctx, IM_ERR_IO, "cannot open store '%s': %s", path,
+                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    /* A second process importing waits rather than failing at once. */
+    if (!st)
+        sqlite3_busy_timeout(s->db, 10000);
+    if (!st && (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+                             NULL) != SQLITE_OK ||
+                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
+                                    "PRAGMA synchronous = NORMAL",
+                             NULL, NULL, NULL) != SQLITE_OK))
+        st = im_error(ctx, IM_ERR_DATA, "%s: not an incimap store: %s", path,
+                      sqlite3_errmsg(s->db));
+    if (!st)
+        st = migrate(s);
+    if (st) {
+        im_store_free(s);
+        return st;
+    }
+    *out = s;
+    return IM_OK;
+}
+
+void im_store_free(im_store_t *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->find);
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->update);
+    sqlite3_finalize(s->touch);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+im_ctx_t *im_store_ctx(const im_store_t *s) { return s->ctx; }
+sqlite3 *im_store_db(const im_store_t *s) { return s->db; }
+
+static void now_utc(char *buf, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char incident_columns[] =
+    "source, source_id, date, date_precision, date_start, place, lat, lon,"
+    " source_precision, precision, district_id, district, province,"
+    " match_method, match_score, category, actor, target, killed, killed_high,"
+    " injured, injured_high, notes, content_hash, run_id";
+
+static im_status_t prepare(im_store_t *s)
+{
+    if (s->find)
+        return IM_OK;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO incidents(%s) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+             "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25)",
+             incident_columns);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, content_hash FROM incidents "
+                           "WHERE source = ?1 AND source_id = ?2",
+                           -1, &s->find, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, sql, -1, &s->insert, NULL) != SQLITE_OK)
+        return db_fail(s, "cannot prepare statements");
+    snprintf(sql, sizeof sql,
+             "UPDATE incidents SET (%s) = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+             "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25) "
+             "WHERE id = ?26",
+             incident_columns);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &s->update, NULL) != SQLITE_OK)
+        return db_fail(s, "cannot prepare statements");
+    return IM_OK;
+}
+
+im_status_t im_store_begin_run(im_store_t *s, const char *file,
+                               const char *sha256, const char *format,
+                               long *out_run_id)
+{
+    im_status_t st = prepare(s);
+    if (st)
+        return st;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(s, "cannot start the import");
+    char when[32];
+    now_utc(when, sizeof when);
+    char *sql = sqlite3_mprintf("INSERT INTO import_runs(file, sha256, format, "
+                                "started_at) VALUES(%Q, %Q, %Q, %Q)",
+                                file, sha256, format, when);
+    int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        st = db_fail(s, "cannot record the import");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    *out_run_id = (long)sqlite3_last_insert_rowid(s->db);
+    return IM_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_count(sqlite3_stmt *st, int i, long v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* A digest of everything the record says, so a re-import can tell an
+ * unchanged record from an updated one without comparing column by
+ * column.  FNV-1a over the fields with separators; collisions would only
+ * make a changed record look unchanged, at odds of 2^-64. */
+static void record_hash(const im_record_t *r, char out[17])
+{
+    uint64_t h = 1469598103934665603u;
+    char num[160];
+    const char *f[] = {r->date, r->date_precision, r->place, r->source_precision,
+                       r->district_id, r->province, r->match_method,
+                       r->category, r->actor, r->target, r->notes};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        for (const char *p = f[i] ? f[i] : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211u;
+        h = (h ^ 0x1e) * 1099511628211u;
+    }
+    snprintf(num, sizeof num, "%d|%.6f|%.6f|%ld|%ld|%ld|%ld|%d", r->has_point,
+             r->has_point ? r->lat_deg : 0, r->has_point ? r->lon_deg : 0,
+             r->killed, r->killed_high, r->injured, r->injured_high,
+             r->precision);
+    for (const char *p = num; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void bind_record(sqlite3_stmt *st, const im_record_t *r,
+                        const char *hash, long run_id)
+{
+    bind_text(st, 1, r->source);
+    bind_text(st, 2, r->source_id);
+    bind_text(st, 3, r->date);
+    bind_text(st, 4, r->date_precision);
+    bind_text(st, 5, r->date_start);
+    bind_text(st, 6, r->place);
+    if (r->has_point) {
+        sqlite3_bind_double(st, 7, r->lat_deg);
+        sqlite3_bind_double(st, 8, r->lon_deg);
+    } else {
+        sqlite3_bind_null(st, 7);
+        sqlite3_bind_null(st, 8);
+    }
+    bind_text(st, 9, r->source_precision);
+    if (r->precision > 0)
+        sqlite3_bind_int(st, 10, r->precision);
+    else
+        sqlite3_bind_null(st, 10);
+    bind_text(st, 11, r->district_id);
+    bind_text(st, 12, r->district);
+    bind_text(st, 13, r->province);
+    bind_text(st, 14, r->match_method);
+    sqlite3_bind_double(st, 15, r->match_score);
+    bind_text(st, 16, r->category);
+    bind_text(st, 17, r->actor);
+    bind_text(st, 18, r->target);
+    bind_count(st, 19, r->killed);
+    bind_count(st, 20, r->killed_high);
+    bind_count(st, 21, r->injured);
+    bind_count(st, 22, r->injured_high);
+    bind_text(st, 23, r->notes);
+    sqlite3_bind_text(st, 24, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 25, run_id);
+}
+
+im_status_t im_store_upsert(im_store_t *s, long run_id, const im_record_t *r,
+                            im_upsert_t *out)
+{
+    char hash[17];
+    record_hash(r, hash);
+    sqlite3_reset(s->find);
+    sqlite3_bind_text(s->find, 1, r->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->find, 2, r->source_id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s->find);
+    if (rc == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(s->find, 0);
+        const char *old = (const char *)sqlite3_column_text(s->find, 1);
+        if (old && strcmp(old, hash) == 0) {
+            *out = IM_UPSERT_UNCHANGED;
+            sqlite3_reset(s->find);
+            return IM_OK;
+        }
+        sqlite3_reset(s->find);
+        sqlite3_reset(s->update);
+        bind_record(s->update, r, hash, run_id);
+        sqlite3_bind_int64(s->update, 26, id);
+        if (sqlite3_step(s->update) != SQLITE_DONE)
+            return db_fail(s, "cannot update an incident");
+        *out = IM_UPSERT_UPDATED;
+        return IM_OK;
+    }
+    sqlite3_reset(s->find);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, "cannot look up an incident");
+    sqlite3_reset(s->insert);
+    bind_record(s->insert, r, hash, run_id);
+    if (sqlite3_step(s->insert) != SQLITE_DONE)
+        return db_fail(s, "cannot insert an incident");
+    *out = IM_UPSERT_INSERTED;
+    return IM_OK;
+}
+
+im_status_t im_store_finish_run(im_store_t *s, long run_id,
+                                const im_import_report_t *r)
+{
+    char when[32];
+    now_utc(when, sizeof when);
+    char *sql = sqlite3_mprintf(
+        "UPDATE import_runs SET finished_at = %Q, rows = %ld, inserted = %ld,"
+        " updated = %ld, unchanged = %ld, rejected = %ld, skipped = %ld"
+        " WHERE id = %ld",
+        when, r->rows, r->inserted, r->updated, r->unchanged, r->rejected,
+        r->skipped, run_id);
+    int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        im_status_t st = db_fail(s, "cannot commit the import");
+        im_store_abort_run(s);
+        return st;
+    }
+    return IM_OK;
+}
+
+void im_store_abort_run(im_store_t *s)
+{
+    sqlite3_reset(s->find);
+    sqlite3_reset(s->insert);
+    sqlite3_reset(s->update);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *im_store_where(const im_filter_t *f)
+{
+    char *w = sqlite3_mprintf("%s", "");
+    if (!f)
+        return w;
+    if (f->province && w) {
+        char *n = sqlite3_mprintf("%s AND province = %Q", w, f->province);
+        sqlite3_free(w);
+        w = n;
+    }
+    /* Dates compare as text: "2016" <= "2016-08-08" < "2016-9".  The
+     * upper bound is padded so that "--to 2016" takes all of 2016. */
+    if (f->from && w) {
+        char *n = sqlite3_mprintf("%s AND date_start >= %Q", w, f->from);
+        sqlite3_free(w);
+        w = n;
+    }
+    if (f->to && w) {
+        char *n = sqlite3_mprintf("%s AND date_start <= %Q || '-99'", w, f->to);
+        sqlite3_free(w);
+        w = n;
+    }
+    if (f->min_precision > 0 && w) {
+        char *n = sqlite3_mprintf("%s AND precision IS NOT NULL AND precision <= %d",
+                                  w, f->min_precision);
+        sqlite3_free(w);
+        w = n;
+    }
+    return w;
+}
+
+im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
+                           im_stats_fn fn, void *user)
+{
+    static const char *const key[] = {
+        "district", "province", "substr(date_start, 1, 4)",
+        "substr(date_start, 1, 7)", "category"};
+    static const char *const order[] = {
+        "incidents DESC, k", "incidents DESC, k", "k", "k", "incidents DESC, k"};
+    char *where = im_store_where(f);
+    if (!where)
+        return im_error(s->ctx, IM_ERR_NOMEM, "out of memory");
+    /* Districts group by id, so that one district under two spellings
+     * stays one row; the province rides along. */
+    char *sql = sqlite3_mprintf(
+        "SELECT %s AS k, %s, count(*) AS incidents, total(killed), "
+        "total(injured) FROM incidents WHERE 1 %s GROUP BY %s ORDER BY %s",
+        key[by], by == IM_BY_DISTRICT ? "min(province)" : "NULL", where,
+        by == IM_BY_DISTRICT ? "district_id" : "k", order[by]);
+    sqlite3_free(where);
+    sqlite3_stmt *st = NULL;
+    if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_free(sql);
+        return db_fail(s, "cannot query statistics");
+    }
+    sqlite3_free(sql);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(user, (const char *)sqlite3_column_text(st, 0),
+           (const char *)sqlite3_column_text(st, 1),
+           (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_double(st, 3),
+           (long)sqlite3_column_double(st, 4));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? IM_OK : db_fail(s, "cannot query statistics");
+}

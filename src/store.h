@@ -1,0 +1,48 @@
+/*
+ * store.h: the incident store's internal interface: one record as the
+ * importer hands it over, and the upsert that keeps re-imports idempotent.
+ */
+#ifndef IM_STORE_H
+#define IM_STORE_H
+
+#include "incimap.h"
+
+/* A record ready for the store.  Strings are borrowed for the call; NULL
+ * or "" is stored as NULL.  Counts are -1 when unknown. */
+typedef struct {
+    const char *source, *source_id;
+    const char *date;           /* "YYYY-MM-DD", "YYYY-MM" or "YYYY" */
+    const char *date_precision; /* day, month, year */
+    const char *date_start;     /* first day the date covers, for ranges */
+    const char *place;
+    bool has_point;
+    double lat_deg, lon_deg;
+    const char *source_precision;
+    int precision;              /* ours: 1..3, 0 unknown */
+    const char *district_id, *district, *province, *match_method;
+    double match_score;
+    const char *category, *actor, *target, *notes;
+    long killed, killed_high, injured, injured_high;
+} im_record_t;
+
+typedef enum { IM_UPSERT_INSERTED, IM_UPSERT_UPDATED, IM_UPSERT_UNCHANGED }
+    im_upsert_t;
+
+/* Starts an import run inside one transaction. */
+im_status_t im_store_begin_run(im_store_t *store, const char *file,
+                               const char *sha256, const char *format,
+                               long *out_run_id);
+im_status_t im_store_upsert(im_store_t *store, long run_id,
+                            const im_record_t *rec, im_upsert_t *out);
+/* Records the run's counts and commits, or rolls everything back. */
+im_status_t im_store_finish_run(im_store_t *store, long run_id,
+                                const im_import_report_t *report);
+void im_store_abort_run(im_store_t *store);
+im_ctx_t *im_store_ctx(const im_store_t *store);
+/* The SQLite handle, for the modules that query the store. */
+struct sqlite3 *im_store_db(const im_store_t *store);
+/* Appends " AND ..." conditions for filter to sql and binds nothing:
+ * values are inlined as SQL literals escaped by SQLite's %Q. */
+char *im_store_where(const im_filter_t *filter);
+
+#endif

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The incident store end to end through the incimap command: import,
+# idempotent re-import, updates, rejects, --strict leaving the file
+# byte-for-byte unchanged, stats, export, and maps from the store.
+set -u
+bin=${INCIMAP:?}
+root=${INCIMAP_SOURCE_ROOT:?}
+tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/store.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+q() { sqlite3 "$db" "$1"; }
+
+db=$tmp/incidents.db
+seed=$root/data/incidents/seed.csv
+
+"$bin" import "$seed" --db "$db" 2>"$tmp/err" || fail "import seed: $(cat "$tmp/err")"
+grep -q '10 rows, 10 new, 0 updated, 0 unchanged, 0 rejected' "$tmp/err" || fail "first import: $(cat "$tmp/err")"
+[ "$(q 'PRAGMA journal_mode')" = wal ] || fail "WAL mode"
+[ "$(q 'PRAGMA user_version')" -ge 1 ] || fail "schema version"
+[ "$(q 'SELECT count(*) FROM incidents')" -eq 10 ] || fail "10 incidents"
+[ "$(q "SELECT date || ' ' || date_precision FROM incidents WHERE source_id = 'seed-010'")" = "2025-03 month" ] \
+  || fail "month precision kept: $(q "SELECT date, date_precision FROM incidents WHERE source_id = 'seed-010'")"
+[ "$(q "SELECT district FROM incidents WHERE source_id = 'seed-003'")" = Jamshoro ] || fail "Sehwan geocoded to Jamshoro"
+[ "$(q "SELECT killed FROM incidents WHERE source_id = 'seed-010'")" = 30 ] || fail "killed kept"
+[ "$(q "SELECT count(*) FROM import_runs WHERE inserted = 10 AND length(sha256) = 64")" = 1 ] || fail "run recorded"
+
+# Importing the same file again adds nothing.
+"$bin" import "$seed" --db "$db" 2>"$tmp/err" || fail "re-import"
+grep -q '10 rows, 0 new, 0 updated, 10 unchanged' "$tmp/err" || fail "re-import: $(cat "$tmp/err")"
+[ "$(q 'SELECT count(*) FROM incidents')" -eq 10 ] || fail "still 10 incidents"
+
+# A newer version of the source: one record changed, one added.
+mkdir -p "$tmp/v2"
+sed 's/^seed-009,2019-05-11,day,Gwadar,Gwadar,Balochistan,attack,BLA,,,/seed-009,2019-05-11,day,Gwadar,Gwadar,Balochistan,attack,BLA,5,6,/' "$seed" > "$tmp/v2/seed.csv"
+echo 'seed-011,2024-11-09,day,Quetta railway station,Quetta,Balochistan,suicide attack,BLA,26,62,test,added in a newer version' >> "$tmp/v2/seed.csv"
+"$bin" import "$tmp/v2/seed.csv" --db "$db" 2>"$tmp/err" || fail "update import"
+grep -q '11 rows, 1 new, 1 updated, 9 unchanged' "$tmp/err" || fail "update: $(cat "$tmp/err")"
+[ "$(q "SELECT killed || '/' || injured FROM incidents WHERE source_id = 'seed-009'")" = 5/6 ] || fail "record updated"
+
+# Bad rows: the good ones land, the bad ones are reported with lines.
+printf 'id,date,place,province,killed,lat,lon\nb1,2020-01-05,Quetta,Balochistan,3,,\nb2,31/04/2020,Quetta,Balochistan,1,,\nb3,2020-02-01,Peshawar,KPK,many,,\nb4,2020-03-01,Bannu,KPK,2,north,70.6\nb5,2020-04-01,Bannu,KPK,0,,\nTotal,,,,6,,\n' > "$tmp/bad.csv"
+"$bin" import "$tmp/bad.csv" --db "$db" --rejects "$tmp/rejects.csv" 2>"$tmp/err" || fail "import with rejects: $(cat "$tmp/err")"
+grep -q "bad.csv:3: date: '31/04/2020' is not a date" "$tmp/err" || fail "bad date reported: $(cat "$tmp/err")"
+grep -q "bad.csv:4: killed: 'many' is not a count" "$tmp/err" || fail "bad count reported"
+grep -q "bad.csv:5: lat: 'north' is not a latitude" "$tmp/err" || fail "bad latitude reported"
+grep -q "bad.csv:7: skipped a totals row" "$tmp/err" || fail "totals row skipped: $(cat "$tmp/err")"
+grep -q '5 rows, 2 new, 0 updated, 0 unchanged, 3 rejected, 1 skipped' "$tmp/err" || fail "counts: $(cat "$tmp/err")"
+[ "$(wc -l < "$tmp/rejects.csv")" -eq 4 ] || fail "rejects report has 3 rows: $(cat "$tmp/rejects.csv")"
+[ "$(q "SELECT count(*) FROM incidents WHERE source = 'bad'")" = 2 ] || fail "two good rows imported"
+
+# --strict with one bad row: the store file does not change by a byte.
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+before=$(sha256sum "$db" | cut -d' ' -f1)
+if "$bin" import "$tmp/bad.csv" --db "$db" --strict --source strict 2>"$tmp/err"; then
+  fail "--strict accepted a bad row"
+fi
+grep -q 'rejected and --strict is set; nothing was imported' "$tmp/err" || fail "strict message: $(cat "$tmp/err")"
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+[ "$(sha256sum "$db" | cut -d' ' -f1)" = "$before" ] || fail "--strict changed the store"
+[ "$(q "SELECT count(*) FROM incidents WHERE source = 'strict'")" = 0 ] || fail "--strict imported rows"
+[ "$(q 'PRAGMA integrity_check')" = ok ] || fail "integrity"
+
+# Errors that stop before the store is touched.
+"$bin" import "$tmp/missing.csv" --db "$tmp/new.db" 2>"$tmp/err" && fail "missing input accepted"
+[ ! -e "$tmp/new.db" ] || fail "a failed import created a store"
+"$bin" import "$seed" 2>"$tmp/err"; [ $? -eq 2 ] || fail "import without --db is a usage error"
+
+# Stats.
+"$bin" stats --db "$db" --by district --format csv > "$tmp/stats.csv" || fail "stats"
+head -1 "$tmp/stats.csv" | grep -qx 'district,province,incidents,killed,injured' || fail "stats header: $(head -1 "$tmp/stats.csv")"
+grep -qx 'Quetta,Balochistan,5,29,62' "$tmp/stats.csv" || fail "Quetta stats: $(cat "$tmp/stats.csv")"
+grep -qx 'Mastung,Balochistan,3,30,0' "$tmp/stats.csv" || fail "Mastung stats: $(cat "$tmp/stats.csv")"
+"$bin" stats --db "$db" --by year --format csv --from 2017 --to 2018 > "$tmp/years.csv" || fail "stats by year"
+[ "$(cat "$tmp/years.csv")" = "$(printf 'year,incidents,killed,injured\n2017,2,0,0\n2018,2,0,0')" ] || fail "years: $(cat "$tmp/years.csv")"
+"$bin" stats --db "$db" --by province --province Sindh --format json > "$tmp/p.json" || fail "stats json"
+python3 -c "import json,sys; d=json.load(open('$tmp/p.json')); assert d==[{'province':'Sindh','incidents':3,'killed':0,'injured':0}], d" || fail "json: $(cat "$tmp/p.json")"
+"$bin" stats --db "$db" --by district --min-precision 1 --format csv > "$tmp/prec.csv" || fail "min-precision"
+"$bin" stats --db "$tmp/none.db" --by district 2>"$tmp/err"; [ $? -eq 2 ] || fail "stats on a missing store"
+grep -q "no store at" "$tmp/err" || fail "missing store message"
+"$bin" stats --db "$db" --by weekday 2>/dev/null; [ $? -eq 2 ] || fail "bad --by"
+
+# Export: GeoPackage with CRS and points; GeoJSON; CSV.
+"$bin" export --db "$db" -o "$tmp/out.gpkg" || fail "export gpkg"
+ogrinfo -so -al "$tmp/out.gpkg" > "$tmp/info" 2>&1 || fail "ogrinfo gpkg"
+grep -q 'Feature Count: 13' "$tmp/info" || fail "gpkg count: $(grep Count "$tmp/info")"
+grep -q 'Geometry: Point' "$tmp/info" || fail "gpkg geometry"
+grep -qE 'ID\["EPSG",4326\]' "$tmp/info" || fail "gpkg CRS EPSG:4326"
+"$bin" export --db "$db" -o "$tmp/out.geojson" --province Sindh || fail "export geojson"
+python3 -c "import json; d=json.load(open('$tmp/out.geojson')); assert len(d['features'])==3, len(d['features'])" || fail "geojson features"
+"$bin" export --db "$db" -o "$tmp/out.csv" || fail "export csv"
+[ "$(wc -l < "$tmp/out.csv")" -eq 14 ] || fail "csv rows"
+"$bin" export --db "$db" -o "$tmp/out.xls" 2>/dev/null; [ $? -eq 2 ] || fail "unknown export format"
+
+# Maps straight from the store.
+"$bin" render --db "$db" -o "$tmp/db.pdf" --title "From the store" || fail "render --db"
+pdftotext "$tmp/db.pdf" - | grep -q 'Quetta 5' || fail "render --db labels Quetta 5"
+"$bin" render --db "$db" --from 2016 --to 2016 -o "$tmp/db2016.pdf" || fail "render --db with dates"
+pdftotext "$tmp/db2016.pdf" - | grep -q 'Quetta 1' || fail "render --db --from/--to"
+"$bin" render --db "$db" --type points -o "$tmp/dbpoints.png" || fail "render --db points"
+
+[ "$failures" -eq 0 ] && echo "all store checks passed"
+exit $((failures > 0))
