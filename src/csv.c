@@ -1,10 +1,11 @@
 /*
- * csv.c: the whole file is read into memory (incident tables are small
- * next to the maps made from them) and rows are cut from it one at a time.
- * Fields are copied into a per-row buffer so that trimming and unquoting
- * never touch the file image.  The image is UTF-8 by the time rows are cut:
- * a file that is not valid UTF-8 is taken to be Windows-1252, which is what
- * Excel writes when asked for "CSV", and converted whole.
+ * csv.c: the file is read through a window of a few hundred kilobytes that
+ * slides forward as rows are cut, so a million-row export costs no more
+ * memory than a small one.  Fields are copied into a per-row buffer so
+ * that trimming and unquoting never touch the window.  The window holds
+ * UTF-8: a file that is not valid UTF-8 throughout (checked in one pass
+ * before reading) is taken to be Windows-1252, which is what Excel writes
+ * when asked for "CSV", and converted as it is read.
  */
 #include "csv.h"
 #include "context.h"
@@ -17,11 +18,17 @@
 #include <string.h>
 #include <strings.h>
 
+#define WINDOW (256 * 1024)
+
 struct im_csv {
     im_ctx_t *ctx;
     char *path;
-    char *data;
-    size_t len, pos;
+    FILE *f;
+    bool eof;
+    char *data;         /* the window: UTF-8 text of the file */
+    size_t len, pos;    /* bytes in the window; read position in it */
+    long long size;     /* of the file, and bytes read from it so far */
+    long long consumed;
     long line;          /* line at pos */
     long row_line;      /* line where the current row started */
     char *buf;          /* current row's fields, NUL separated */
@@ -143,52 +150,110 @@ static unsigned cp1252_code_point(unsigned char b)
     return b >= 0x80 && b < 0xA0 ? cp1252_high[b - 0x80] : b;
 }
 
-/* Replaces the file image with its conversion from cp1252.  None of the
- * bytes CSV syntax uses (quote, comma, CR, LF) is changed, so lines and
- * fields fall where they did. */
-static int cp1252_to_utf8(im_csv_t *c)
+/* UTF-8 of one cp1252 byte into out (room for 3); returns its length.
+ * None of the bytes CSV syntax uses (quote, comma, CR, LF) changes, so
+ * lines and fields fall where they did. */
+static size_t cp1252_encode(unsigned char b, char *out)
 {
-    const unsigned char *in = (const unsigned char *)c->data;
-    size_t n = 0;
-    for (size_t i = 0; i < c->len; i++) {
-        unsigned cp = cp1252_code_point(in[i]);
-        n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+    unsigned cp = cp1252_code_point(b);
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
     }
-    char *out = malloc(n ? n : 1);
-    if (!out)
-        return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < c->len; i++) {
-        unsigned cp = cp1252_code_point(in[i]);
-        if (cp < 0x80) {
-            out[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            out[o++] = (char)(0xC0 | cp >> 6);
-            out[o++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            out[o++] = (char)(0xE0 | cp >> 12);
-            out[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            out[o++] = (char)(0x80 | (cp & 0x3F));
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | cp >> 12);
+    out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* Whether the whole file is valid UTF-8, read in chunks; a sequence cut
+ * by a chunk's end is carried into the next. */
+static bool file_is_utf8(FILE *f)
+{
+    unsigned char buf[65536 + 4];
+    size_t carry = 0;
+    for (;;) {
+        size_t n = fread(buf + carry, 1, 65536, f) + carry;
+        bool last = n == carry;
+        size_t cut = n;
+        if (!last) {
+            /* Back up over an incomplete sequence at the end. */
+            size_t k = 0;
+            while (k < 3 && k < cut && (buf[cut - 1 - k] & 0xC0) == 0x80)
+                k++;
+            if (k < cut && buf[cut - 1 - k] >= 0xC0) {
+                unsigned char lead = buf[cut - 1 - k];
+                size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+                if (k + 1 < need)
+                    cut -= k + 1;
+            }
         }
+        if (!valid_utf8(buf, cut))
+            return false;
+        if (last)
+            return true;
+        carry = n - cut;
+        memmove(buf, buf + cut, carry);
     }
-    free(c->data);
-    c->data = out;
-    c->len = n;
-    c->converted = true;
-    return 0;
+}
+
+/* Slides the window: keeps the unread bytes and reads more of the file. */
+static int refill(im_csv_t *c)
+{
+    if (c->eof)
+        return 0;
+    memmove(c->data, c->data + c->pos, c->len - c->pos);
+    c->len -= c->pos;
+    c->pos = 0;
+    size_t room = WINDOW - c->len;
+    if (c->converted) {
+        unsigned char raw[WINDOW / 3];
+        size_t n = fread(raw, 1, room / 3 < sizeof raw ? room / 3 : sizeof raw,
+                         c->f);
+        for (size_t i = 0; i < n; i++)
+            c->len += cp1252_encode(raw[i], c->data + c->len);
+        c->consumed += (long long)n;
+        if (n == 0)
+            c->eof = true;
+    } else {
+        size_t n = fread(c->data + c->len, 1, room, c->f);
+        c->len += n;
+        c->consumed += (long long)n;
+        if (n == 0)
+            c->eof = true;
+    }
+    if (ferror(c->f))
+        return -1;
+    return 1;
+}
+
+/* Bytes available from pos, reading more when fewer than want remain. */
+static size_t avail(im_csv_t *c, size_t want)
+{
+    while (c->len - c->pos < want && !c->eof)
+        if (refill(c) < 0) {
+            c->eof = true;
+            break;
+        }
+    return c->len - c->pos;
 }
 
 /* Consumes one line end (LF, CRLF or CR) at pos if there is one. */
 static int eat_eol(im_csv_t *c)
 {
-    if (c->pos < c->len && c->data[c->pos] == '\r') {
+    if (avail(c, 1) && c->data[c->pos] == '\r') {
         c->pos++;
-        if (c->pos < c->len && c->data[c->pos] == '\n')
+        if (avail(c, 1) && c->data[c->pos] == '\n')
             c->pos++;
         c->line++;
         return 1;
     }
-    if (c->pos < c->len && c->data[c->pos] == '\n') {
+    if (avail(c, 1) && c->data[c->pos] == '\n') {
         c->pos++;
         c->line++;
         return 1;
@@ -199,7 +264,7 @@ static int eat_eol(im_csv_t *c)
 static int read_row(im_csv_t *c)
 {
     for (;;) {
-        if (c->pos >= c->len)
+        if (!avail(c, 1))
             return 0;
         c->buf_len = 0;
         c->nfields = 0;
@@ -207,11 +272,11 @@ static int read_row(im_csv_t *c)
         if (field_start(c))
             goto nomem;
         int quoted = 0, was_quoted = 0;
-        while (c->pos < c->len) {
+        while (avail(c, 1)) {
             char ch = c->data[c->pos];
             if (quoted) {
                 if (ch == '"') {
-                    if (c->pos + 1 < c->len && c->data[c->pos + 1] == '"') {
+                    if (avail(c, 2) >= 2 && c->data[c->pos + 1] == '"') {
                         if (buf_put(c, '"'))
                             goto nomem;
                         c->pos += 2;
@@ -293,37 +358,29 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
     c->ctx = ctx;
     c->path = im_strdup(path);
     c->line = 1;
-    size_t cap = 1 << 16;
-    c->data = malloc(cap);
-    for (;;) {
-        if (!c->data || !c->path) {
-            fclose(f);
-            im_csv_free(c);
-            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-        }
-        size_t n = fread(c->data + c->len, 1, cap - c->len, f);
-        c->len += n;
-        if (c->len < cap)
-            break;
-        cap *= 2;
-        char *d = realloc(c->data, cap);
-        if (!d)
-            free(c->data);
-        c->data = d;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
+    c->f = f;
+    c->data = malloc(WINDOW);
+    if (!c->data || !c->path) {
         im_csv_free(c);
-        return im_error(ctx, IM_ERR_IO, "cannot read '%s'", path);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
-    if (c->len >= 3 && memcmp(c->data, "\xEF\xBB\xBF", 3) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0)
+        c->size = ftell(f);
+    rewind(f);
+    unsigned char bom[3];
+    bool has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
+    rewind(f);
+    if (!has_bom) {
+        c->converted = !file_is_utf8(f);
+        rewind(f);
+    }
+    if (ferror(f)) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_IO, "cannot read '%s': %s", path,
+                        strerror(errno));
+    }
+    if (has_bom && avail(c, 3) >= 3)
         c->pos = 3;
-    } else if (!valid_utf8((const unsigned char *)c->data, c->len) &&
-               cp1252_to_utf8(c)) {
-        im_csv_free(c);
-        return im_error(ctx, IM_ERR_NOMEM, "%s: out of memory", path);
-    }
     int r = read_row(c);
     if (r <= 0) {
         im_csv_free(c);
@@ -359,6 +416,8 @@ void im_csv_free(im_csv_t *c)
     free(c->buf);
     free(c->data);
     free(c->path);
+    if (c->f)
+        fclose(c->f);
     free(c);
 }
 
@@ -405,5 +464,5 @@ bool im_csv_was_converted(const im_csv_t *c) { return c->converted; }
 
 double im_csv_progress(const im_csv_t *c)
 {
-    return c->len ? (double)c->pos / (double)c->len : 1.0;
+    return c->size > 0 ? (double)c->consumed / (double)c->size : 1.0;
 }
