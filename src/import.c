@@ -13,6 +13,7 @@
 #include "context.h"
 #include "csv.h"
 #include "dates.h"
+#include "ogr_table.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum field {
     F_ID, F_DATE, F_YEAR, F_MONTH, F_DAY, F_PLACE, F_DISTRICT, F_PROVINCE,
@@ -373,6 +375,37 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
     return true;
 }
 
+/* A GDAL source goes through a CSV copy of its first layer; the copy is
+ * named after the source, so messages name it, and removed afterwards. */
+static im_status_t import_ogr(im_store_t *store, im_geocoder_t *geo,
+                              const char *path, const im_import_options_t *o,
+                              im_import_report_t *out)
+{
+    im_ctx_t *ctx = im_store_ctx(store);
+    char dir[] = "/tmp/incimap-ogr-XXXXXX";
+    if (!mkdtemp(dir))
+        return im_error(ctx, IM_ERR_IO, "cannot create a temporary directory");
+    const char *base = strrchr(path, '/');
+    char stem[256], csv[512];
+    snprintf(stem, sizeof stem, "%s", base ? base + 1 : path);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem)
+        *dot = '\0';
+    snprintf(csv, sizeof csv, "%s/%s.features.csv", dir, stem);
+    im_status_t st = im_ogr_to_csv(ctx, path, csv);
+    if (!st) {
+        im_import_options_t copy = *o;
+        copy.format = IM_FORMAT_INCIMAP;
+        if (!copy.source)
+            copy.source = stem;
+        st = im_store_import(store, geo, csv, &copy, out);
+        out->format = "ogr";
+    }
+    unlink(csv);
+    rmdir(dir);
+    return st;
+}
+
 im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
                             const char *path, const im_import_options_t *opt,
                             im_import_report_t *out)
@@ -381,8 +414,7 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
     im_import_options_t o = opt ? *opt : (im_import_options_t){0};
     memset(out, 0, sizeof *out);
     if (o.format == IM_FORMAT_OGR)
-        return im_error(ctx, IM_ERR_ARG, "%s: --format ogr is not supported "
-                        "yet; convert with ogr2ogr -f CSV", path);
+        return import_ogr(store, geo, path, &o, out);
     import_t im = {.store = store, .geo = geo};
     char sha[65];
     im_status_t st = file_sha256(ctx, path, sha);
