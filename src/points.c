@@ -24,7 +24,33 @@ typedef struct {
 struct im_points {
     point_t *p;
     size_t n;
+    char **categories;   /* interned: a handful of names for a million rows */
+    size_t ncategories;
 };
+
+/* Empty strings are shared rather than allocated: a million points from
+ * a file without places or dates would otherwise cost two million
+ * allocations. */
+static char empty[] = "";
+
+static char *dup_or_empty(const char *s)
+{
+    return s && *s ? im_strdup(s) : empty;
+}
+
+static char *intern_category(im_points_t *P, const char *s)
+{
+    if (!s || !*s)
+        return empty;
+    for (size_t i = 0; i < P->ncategories; i++)
+        if (strcmp(P->categories[i], s) == 0)
+            return P->categories[i];
+    char **c = realloc(P->categories, (P->ncategories + 1) * sizeof *c);
+    if (!c)
+        return NULL;
+    P->categories = c;
+    return c[P->ncategories++] = im_strdup(s);
+}
 
 static int first_column(const im_csv_t *csv, const char *const *names)
 {
@@ -155,12 +181,13 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         st = locate(ctx, gaz, csv, col, p);
         if (st)
             break;
-        p->category = im_strdup(ccat >= 0 ? im_csv_field(csv, ccat) : "");
+        p->category = intern_category(P, ccat >= 0 ? im_csv_field(csv, ccat)
+                                                   : "");
         const char *place = im_csv_field(csv, col[2] >= 0 ? col[2] : col[4]);
-        p->place = im_strdup(place);
-        if (p->place)
+        p->place = dup_or_empty(place);
+        if (p->place && p->place != empty)
             p->place[strcspn(p->place, ",;(")] = '\0';
-        p->date = im_strdup(im_csv_field(csv, cdate));
+        p->date = dup_or_empty(im_csv_field(csv, cdate));
         p->casualties = parse_count(im_csv_field(csv, ckill)) +
                         parse_count(im_csv_field(csv, cinj));
         P->n++;
@@ -183,10 +210,14 @@ void im_points_free(im_points_t *P)
     if (!P)
         return;
     for (size_t i = 0; i < P->n; i++) {
-        free(P->p[i].category);
-        free(P->p[i].place);
-        free(P->p[i].date);
+        if (P->p[i].place != empty)
+            free(P->p[i].place);
+        if (P->p[i].date != empty)
+            free(P->p[i].date);
     }
+    for (size_t i = 0; i < P->ncategories; i++)
+        free(P->categories[i]);
+    free(P->categories);
     free(P->p);
     free(P);
 }
@@ -235,11 +266,11 @@ int im_points_push(im_points_t *P, double lon, double lat, const char *category,
     p->lon = lon;
     p->lat = lat;
     p->casualties = casualties;
-    p->category = im_strdup(category ? category : "");
-    p->place = im_strdup(place ? place : "");
-    p->date = im_strdup(date ? date : "");
+    p->category = intern_category(P, category);
+    p->place = dup_or_empty(place);
+    p->date = dup_or_empty(date);
     P->n++;
-    if (p->place)
+    if (p->place && p->place != empty)
         p->place[strcspn(p->place, ",;(")] = '\0';
     return p->category && p->place && p->date ? 0 : -1;
 }

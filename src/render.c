@@ -760,6 +760,53 @@ static void draw_point_labels(cairo_t *cr, im_map_t *m, const im_xy_t *px)
     free(placed);
 }
 
+typedef struct { long long key; size_t i; } cell_key_t;
+
+static int by_cell(const void *a, const void *b)
+{
+    long long x = ((const cell_key_t *)a)->key, y = ((const cell_key_t *)b)->key;
+    return (x > y) - (x < y);
+}
+
+static int category_index(const category_t *cat, int ncat, const char *c)
+{
+    int k = 0;
+    while (k < ncat && strcmp(cat[k].name, c))
+        k++;
+    return k;
+}
+
+/* Many thousands of points: small squares, one path per category, and
+ * transparency to show density; circles and outlines would take seconds
+ * and hide each other anyway. */
+static void draw_dense_points(cairo_t *cr, const im_map_t *m,
+                              const category_t *cat, int ncat)
+{
+    size_t np = im_points_count(m->points);
+    double h = 1.2 * m->unit;
+    /* Cairo's cost of filling a path grows faster than its number of
+     * boxes, so the boxes go in batches. */
+    for (int k = 0; k <= ncat; k++) {
+        im_rgb_t col = m->st.points[k < ncat ? k : m->st.npoints - 1];
+        cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.5);
+        size_t batch = 0;
+        for (size_t i = 0; i < np; i++) {
+            const char *c;
+            im_points_get(m->points, i, NULL, NULL, &c, NULL);
+            int ck = category_index(cat, ncat, c);
+            if (ck != k && !(k == ncat && ck >= ncat))
+                continue;
+            im_xy_t p = to_px(m, m->point_xy[i]);
+            cairo_rectangle(cr, p.x - h, p.y - h, 2 * h, 2 * h);
+            if (++batch == 256) {
+                cairo_fill(cr);
+                batch = 0;
+            }
+        }
+        cairo_fill(cr);
+    }
+}
+
 static void draw_points(cairo_t *cr, im_map_t *m)
 {
     if (!m->points)
@@ -767,47 +814,78 @@ static void draw_points(cairo_t *cr, im_map_t *m)
     category_t cat[IM_STYLE_MAX_RAMP];
     int ncat = categories(m, cat, m->st.npoints);
     size_t np = im_points_count(m->points);
-    im_xy_t *px = malloc((np ? np : 1) * sizeof *px);
-    if (!px)
+    if (np > 5000) {
+        draw_dense_points(cr, m, cat, ncat);
         return;
-    for (size_t i = 0; i < np; i++)
-        px[i] = to_px(m, m->point_xy[i]);
-    /* Records at one place (a city centroid) are dodged onto a small ring
-     * around it rather than drawn on top of each other. */
+    }
+    im_xy_t *px = malloc((np ? np : 1) * sizeof *px);
+    cell_key_t *keys = malloc((np ? np : 1) * sizeof *keys);
+    size_t *group = malloc((np ? np : 1) * sizeof *group);
+    if (!px || !keys || !group)
+        goto done;
+    /* Records at one place (a city centroid) are found by sorting on their
+     * pixel; a few are dodged onto a ring around it, many become one
+     * cluster symbol with their count.  Nothing is drawn on top of
+     * another unseen. */
     for (size_t i = 0; i < np; i++) {
-        size_t same = 0, rank = 0;
-        for (size_t j = 0; j < np; j++) {
-            if (hypot(m->point_xy[j].x - m->point_xy[i].x,
-                      m->point_xy[j].y - m->point_xy[i].y) * m->scale < 1) {
-                if (j < i)
-                    rank++;
-                same++;
+        px[i] = to_px(m, m->point_xy[i]);
+        keys[i].key = (long long)lround(px[i].x) * 1000003LL + lround(px[i].y);
+        keys[i].i = i;
+        group[i] = 1;
+    }
+    qsort(keys, np, sizeof *keys, by_cell);
+    for (size_t a = 0; a < np;) {
+        size_t b = a;
+        while (b < np && keys[b].key == keys[a].key)
+            b++;
+        size_t same = b - a;
+        for (size_t r = 0; r < same; r++) {
+            size_t i = keys[a + r].i;
+            group[i] = r == 0 ? same : 0;   /* 0: drawn by its group */
+            if (same > 1 && same <= 6) {
+                double ang = 2 * M_PI * (double)r / (double)same - M_PI / 2;
+                double rad = m->unit * (4 + 1.5 * (double)same);
+                im_xy_t c = px[i];
+                px[i].x = c.x + rad * cos(ang);
+                px[i].y = c.y + rad * sin(ang);
+                group[i] = 1;
             }
         }
-        if (same > 1) {
-            double a = 2 * M_PI * (double)rank / (double)same - M_PI / 2;
-            double r = m->unit * (4 + 1.5 * (double)same);
-            px[i].x = to_px(m, m->point_xy[i]).x + r * cos(a);
-            px[i].y = to_px(m, m->point_xy[i]).y + r * sin(a);
-        }
+        a = b;
     }
-    draw_point_labels(cr, m, px);
+    if (np <= 500)
+        draw_point_labels(cr, m, px);
     for (size_t i = 0; i < np; i++) {
+        if (group[i] == 0)
+            continue;
         const char *c;
         int cas;
         im_points_get(m->points, i, NULL, NULL, &c, &cas);
-        int k = 0;
-        while (k < ncat && strcmp(cat[k].name, c))
-            k++;
+        int k = category_index(cat, ncat, c);
         im_rgb_t col = m->st.points[k < ncat ? k : m->st.npoints - 1];
-        cairo_arc(cr, px[i].x, px[i].y, point_radius(m, cas), 0, 2 * M_PI);
+        double rad = point_radius(m, cas);
+        if (group[i] > 1)   /* a cluster: area grows with its count */
+            rad = m->unit * (5 + 2.0 * sqrt((double)group[i]));
+        cairo_arc(cr, px[i].x, px[i].y, rad, 0, 2 * M_PI);
         cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.85);
         cairo_fill_preserve(cr);
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 1.0 * m->unit);
         cairo_stroke(cr);
+        if (group[i] > 1) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", group[i]);
+            PangoLayout *pl = text_layout(cr, m, m->st.label_pt, true, n);
+            double w, h;
+            text_size(pl, &w, &h);
+            draw_text(cr, m, pl, px[i].x - w / 2, px[i].y - h / 2, true);
+            g_object_unref(pl);
+        }
     }
+done:
     free(px);
+    free(keys);
+    free(group);
 }
 
 static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
