@@ -329,6 +329,17 @@ typedef void (*im_stats_fn)(void *user, const char *key, const char *province,
 im_status_t im_store_stats(im_store_t *store, im_group_t by,
                            const im_filter_t *filter, im_stats_fn fn,
                            void *user);
+/* The same counts from a table of any GDAL vector source, such as a
+ * PostGIS table ("PG:dbname=... host=..."), in the layout incimap export
+ * writes; table NULL is "incidents".  Districts are grouped by the
+ * district_id column, else the district column.  The filter becomes an
+ * attribute filter on the province, date_start (else date) and precision
+ * columns; filtering on a column the table lacks fails.  Messages name
+ * the source with any password hidden. */
+im_status_t im_stats_from_ogr(im_ctx_t *ctx, const char *source,
+                              const char *table, im_group_t by,
+                              const im_filter_t *filter, im_stats_fn fn,
+                              void *user);
 /* Writes the store's incidents to CSV, GeoJSON or GeoPackage by the
  * extension of path. */
 im_status_t im_store_export(im_store_t *store, const char *path,
@@ -362,6 +373,15 @@ bool im_values_are_counts(const im_values_t *values);
 im_status_t im_values_from_store(im_store_t *store, const im_gazetteer_t *gaz,
                                  const im_layer_t *layer,
                                  const im_filter_t *filter, im_values_t **out);
+/* Incidents of a table of a GDAL vector source (see im_stats_from_ogr)
+ * counted per polygon of layer: each in the polygon of its district_id,
+ * else of its district text resolved through gaz, else of the polygon
+ * containing its point geometry (or lat and lon columns).  Incidents that
+ * land in no polygon are reported through the log.  Caller owns *out. */
+im_status_t im_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const im_layer_t *layer, const char *source,
+                               const char *table, const im_filter_t *filter,
+                               im_values_t **out);
 
 /* ---- located incidents ------------------------------------------------- */
 
@@ -375,6 +395,12 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 /* The store's incidents that have coordinates.  Caller owns *out. */
 im_status_t im_points_from_store(im_store_t *store, const im_filter_t *filter,
                                  im_points_t **out);
+/* The incidents of a table of a GDAL vector source (see
+ * im_stats_from_ogr) that have a geometry or lat and lon, in date order.
+ * Caller owns *out. */
+im_status_t im_points_from_ogr(im_ctx_t *ctx, const char *source,
+                               const char *table, const im_filter_t *filter,
+                               im_points_t **out);
 void im_points_free(im_points_t *points);
 size_t im_points_count(const im_points_t *points);
 void im_points_get(const im_points_t *points, size_t i, double *out_lon_deg,

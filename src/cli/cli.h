@@ -23,6 +23,9 @@ int cli_check_dates(const char *cmd, const im_filter_t *filter);
 im_status_t cli_canonical_province(im_ctx_t *ctx, const char *cmd,
                                    im_filter_t *filter,
                                    char *buf, size_t n);
+/* Whether --db names a PostGIS database ("PG:...") read through GDAL
+ * rather than an SQLite store. */
+bool cli_db_is_ogr(const char *db);
 /* Opens a store that must already exist. */
 im_status_t cli_open_existing_store(im_ctx_t *ctx, const char *cmd,
                                     const char *path,

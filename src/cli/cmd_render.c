@@ -15,7 +15,9 @@ static const char help[] =
     "INPUT holds incident records (counted per district) or, with\n"
     "--value-column, one value per district.  --db maps the incidents of a\n"
     "store, filtered like incimap stats: --province P (one province's\n"
-    "records), --from DATE, --to DATE, --min-precision N.\n"
+    "records), --from DATE, --to DATE, --min-precision N.  --db PG:\"dbname=D\n"
+    "host=H port=P\" reads a PostGIS table laid out as incimap export writes\n"
+    "it (--table NAME, default incidents) through GDAL.\n"
     "\n"
     "  -o, --output FILE        output; the extension picks PNG, SVG or PDF\n"
     "  --type TYPE              choropleth (default) or points\n"
@@ -39,7 +41,7 @@ enum {
     OPT_TYPE = 256, OPT_VALUE, OPT_DISTRICT, OPT_BOUNDARIES, OPT_NAME_FIELD,
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
-    OPT_TO, OPT_MINPREC
+    OPT_TO, OPT_MINPREC, OPT_TABLE
 };
 
 static const struct option options[] = {
@@ -65,12 +67,13 @@ static const struct option options[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
     {"min-precision", required_argument, NULL, OPT_MINPREC},
+    {"table", required_argument, NULL, OPT_TABLE},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
     const char *input, *output, *value_column, *district_column, *boundaries,
-        *name_field, *provinces, *style, *data_dir, *db;
+        *name_field, *provinces, *style, *data_dir, *db, *table;
     im_filter_t filter;
     im_map_options_t map;
 } render_args_t;
@@ -123,6 +126,7 @@ static int parse(int argc, char **argv, render_args_t *a)
         case OPT_STYLE: a->style = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
         case OPT_DB: a->db = optarg; break;
+        case OPT_TABLE: a->table = optarg; break;
         case OPT_PROVINCE: a->filter.province = optarg; break;
         case OPT_FROM: a->filter.from = optarg; break;
         case OPT_TO: a->filter.to = optarg; break;
@@ -144,6 +148,10 @@ static int parse(int argc, char **argv, render_args_t *a)
         cli_error(cmd, a->db ? "--db and an input file exclude each other"
                   : optind >= argc ? "no input file (see incimap render --help)"
                                    : "one input file expected");
+        return -1;
+    }
+    if (a->table && !cli_db_is_ogr(a->db)) {
+        cli_error(cmd, "--table needs --db PG:...");
         return -1;
     }
     if (cli_check_dates(cmd, &a->filter))
@@ -203,16 +211,20 @@ int cmd_render(int argc, char **argv)
     if (!st && a.db)
         st = cli_canonical_province(ctx, "render", &a.filter, canon,
                                     sizeof canon);
-    if (!st && a.db)
+    bool pg = cli_db_is_ogr(a.db);
+    if (!st && a.db && !pg)
         st = cli_open_existing_store(ctx, "render", a.db, &store);
     if (!st && a.map.type == IM_MAP_CHOROPLETH) {
         im_values_options_t vo = {a.district_column, NULL, a.value_column};
-        st = store ? im_values_from_store(store, gaz, layer, &a.filter, &values)
-                   : im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
+        st = pg      ? im_values_from_ogr(ctx, gaz, layer, a.db, a.table,
+                                          &a.filter, &values)
+             : store ? im_values_from_store(store, gaz, layer, &a.filter, &values)
+                     : im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
     }
     if (!st && a.map.type == IM_MAP_POINTS)
-        st = store ? im_points_from_store(store, &a.filter, &points)
-                   : im_points_read_csv(ctx, gaz, a.input, &points);
+        st = pg      ? im_points_from_ogr(ctx, a.db, a.table, &a.filter, &points)
+             : store ? im_points_from_store(store, &a.filter, &points)
+                     : im_points_read_csv(ctx, gaz, a.input, &points);
     im_store_free(store);
     if (!st && a.provinces) {
         prov_buf = strdup(a.provinces);

@@ -12,14 +12,19 @@ static const char help[] =
     "usage: incimap stats --db DB --by district|province|year|month|category\n"
     "                     [--province P] [--from DATE --to DATE]\n"
     "                     [--min-precision N] [--format table|csv|json]\n"
+    "                     [--table NAME]\n"
     "\n"
     "Counts of incidents, killed and injured per group.  With --by district\n"
     "the CSV columns are district,province,incidents,killed,injured.\n"
     "--min-precision 2 leaves out records located only to a district or\n"
-    "province (precision 3); 1 keeps only exact places.\n";
+    "province (precision 3); 1 keeps only exact places.\n"
+    "\n"
+    "DB is a store, or PG:\"dbname=D host=H port=P\" for a PostGIS table\n"
+    "laid out as incimap export writes it (--table NAME, default\n"
+    "incidents), read through GDAL.\n";
 
 enum { OPT_DB = 256, OPT_BY, OPT_PROVINCE, OPT_FROM, OPT_TO, OPT_MINPREC,
-       OPT_FORMAT, OPT_DATA };
+       OPT_FORMAT, OPT_DATA, OPT_TABLE };
 
 static const struct option options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -31,6 +36,7 @@ static const struct option options[] = {
     {"min-precision", required_argument, NULL, OPT_MINPREC},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"table", required_argument, NULL, OPT_TABLE},
     {NULL, 0, NULL, 0},
 };
 
@@ -105,7 +111,7 @@ static void row(void *user, const char *key, const char *province,
 
 int cmd_stats(int argc, char **argv)
 {
-    const char *db = NULL, *by = "district", *data_dir = NULL;
+    const char *db = NULL, *by = "district", *data_dir = NULL, *table = NULL;
     im_filter_t f = {0};
     out_t o = {"table", NULL, 0};
     optind = 1;
@@ -120,6 +126,7 @@ int cmd_stats(int argc, char **argv)
         case OPT_FROM: f.from = optarg; break;
         case OPT_TO: f.to = optarg; break;
         case OPT_DATA: data_dir = optarg; break;
+        case OPT_TABLE: table = optarg; break;
         case OPT_MINPREC:
             if ((f.min_precision = cli_int("stats", "--min-precision", optarg,
                                            1, 3)) < 0)
@@ -156,6 +163,10 @@ int cmd_stats(int argc, char **argv)
                   "--db DB%s", db ? argv[optind] : "");
         return CLI_USAGE;
     }
+    if (table && !cli_db_is_ogr(db)) {
+        cli_error("stats", "--table needs --db PG:...");
+        return CLI_USAGE;
+    }
     if (cli_check_dates("stats", &f))
         return CLI_USAGE;
     o.by = by;
@@ -165,7 +176,8 @@ int cmd_stats(int argc, char **argv)
     im_store_t *store = NULL;
     char canon[64];
     im_status_t st = cli_canonical_province(ctx, "stats", &f, canon, sizeof canon);
-    if (!st)
+    bool pg = cli_db_is_ogr(db);
+    if (!st && !pg)
         st = cli_open_existing_store(ctx, "stats", db, &store);
     if (!st) {
         if (!strcmp(o.format, "csv"))
@@ -179,7 +191,8 @@ int cmd_stats(int argc, char **argv)
                 printf(" %-28s", "province");
             printf(" %9s %8s %8s\n", "incidents", "killed", "injured");
         }
-        st = im_store_stats(store, (im_group_t)g, &f, row, &o);
+        st = pg ? im_stats_from_ogr(ctx, db, table, (im_group_t)g, &f, row, &o)
+                : im_store_stats(store, (im_group_t)g, &f, row, &o);
         if (!strcmp(o.format, "json"))
             puts(o.rows ? "\n]" : "]");
     }

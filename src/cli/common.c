@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static bool is_date_bound(const char *s)
@@ -56,6 +57,11 @@ im_status_t cli_canonical_province(im_ctx_t *ctx, const char *cmd, im_filter_t *
         return IM_ERR_ARG;
     }
     return IM_OK;
+}
+
+bool cli_db_is_ogr(const char *db)
+{
+    return db && strncasecmp(db, "PG:", 3) == 0;
 }
 
 im_status_t cli_open_existing_store(im_ctx_t *ctx, const char *cmd,
