@@ -457,6 +457,8 @@ typedef struct {
     const char *const *provinces; /* NULL-terminated; NULL: BA, KP, SD */
     const im_style_t *style;     /* NULL: built-in default */
     int classes;                 /* 0: 5 */
+    double dpi;                  /* recorded in PNG files; 0: 96 */
+    bool no_inset;               /* leave out the locator inset */
 } im_map_options_t;
 
 typedef struct im_map im_map_t;
@@ -471,6 +473,10 @@ void im_map_free(im_map_t *map);
 /* Writes PNG, SVG or PDF by the extension of path.  The file appears
  * complete or not at all. */
 im_status_t im_map_write(im_map_t *map, const char *path);
+/* Renders to memory: format is "png", "svg" or "pdf".  *out_data is
+ * malloc'ed; the caller frees it. */
+im_status_t im_map_write_buffer(im_map_t *map, const char *format,
+                                unsigned char **out_data, size_t *out_len);
 /* Where a WGS 84 point lands on the output, in pixels from the top left
  * (PNG) or points (SVG, PDF at 1 px = 1 pt). */
 im_status_t im_map_lonlat_to_px(const im_map_t *map, double lon_deg,

@@ -446,3 +446,48 @@ const im_shape_t *im_layer_outline(const im_layer_t *L, size_t k,
         *out_province = L->outlines[k].province;
     return &L->outlines[k].shape;
 }
+
+/* Context outlines (neighbouring countries) need no gazetteer: read them
+ * plainly, keeping the features whose `role` is not "self". */
+im_status_t im_context_read(im_ctx_t *ctx, const char *source,
+                            im_shape_t **out_shapes, size_t *out_n)
+{
+    *out_shapes = NULL;
+    *out_n = 0;
+    OGRRegisterAll();
+    gdal_errors_t errs = {ctx, ""};
+    CPLPushErrorHandlerEx(on_gdal_error, &errs);
+    OGRDataSourceH ds = OGROpen(source, FALSE, NULL);
+    im_status_t st = IM_OK;
+    if (!ds) {
+        st = im_error(ctx, IM_ERR_IO, "cannot open '%s'", source);
+        goto done;
+    }
+    OGRLayerH lyr = OGR_DS_GetLayer(ds, 0);
+    int role = lyr ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), "role") : -1;
+    size_t cap = lyr ? (size_t)OGR_L_GetFeatureCount(lyr, TRUE) : 0;
+    im_shape_t *shapes = calloc(cap ? cap : 1, sizeof *shapes);
+    if (!shapes) {
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    OGRFeatureH feat;
+    size_t n = 0;
+    while (lyr && n < cap && (feat = OGR_L_GetNextFeature(lyr)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(feat);
+        bool self = role >= 0 && !strcmp(OGR_F_GetFieldAsString(feat, role), "self");
+        int part = 0;
+        if (g && !self && shape_add(&shapes[n], g, &part, NULL) == 0)
+            n++;
+        else
+            im_shape_clear(&shapes[n]);
+        OGR_F_Destroy(feat);
+    }
+    *out_shapes = shapes;
+    *out_n = n;
+done:
+    if (ds)
+        OGR_DS_Destroy(ds);
+    CPLPopErrorHandler();
+    return st;
+}

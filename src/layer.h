@@ -19,4 +19,9 @@ size_t im_layer_outline_count(const im_layer_t *layer);
 const im_shape_t *im_layer_outline(const im_layer_t *layer, size_t k,
                                    const char **out_province);
 
+/* Outlines of the countries around (features not marked role=self), in
+ * degrees.  Caller frees each shape and the array. */
+im_status_t im_context_read(im_ctx_t *ctx, const char *source,
+                            im_shape_t **out_shapes, size_t *out_n);
+
 #endif

@@ -7,6 +7,7 @@
  * short side and scale with the output, so text keeps its proportion.
  */
 #include "context.h"
+#include "csv.h"
 #include "gazetteer.h"
 #include "layer.h"
 #include "projection.h"
@@ -15,7 +16,9 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -43,11 +46,19 @@ struct im_map {
     bool *selected;
     im_xy_t *point_xy;      /* projected incidents */
     im_shape_t *outlines;   /* projected province outlines */
+    im_shape_t *countries;  /* projected neighbouring countries */
+    size_t ncountries;
+    struct place_label { char name[48]; bool sea; double size; im_xy_t xy; }
+        *places;            /* country and sea names */
+    size_t nplaces;
     bool *outline_selected;
     size_t noutlines;
     double scale, ox, oy;   /* px = ox + x * scale, py = oy - y * scale */
     double unit;            /* px per style point */
-    rect_t map_rect, legend_rect;
+    rect_t map_rect, legend_rect, inset_rect;
+    double dpi;
+    bool inset;
+    double ext[4];          /* projected extent of the selection */
     im_classes_t classes;
     int dropped;
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
@@ -86,6 +97,53 @@ static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
         return IM_OK;
     return im_proj_forward(m->proj, &dst->pts[0].x, &dst->pts[0].y, dst->npts,
                            2);
+}
+
+/* Neighbouring countries and the names of countries and sea, from
+ * <data dir>/context.  They are decoration: without them the map is
+ * still complete, so their absence is not an error. */
+static im_status_t load_context(im_map_t *m)
+{
+    char *path = im_data_path(m->ctx, "context/countries.geojson");
+    if (!path)
+        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+    im_shape_t *deg = NULL;
+    size_t n = 0;
+    if (access(path, R_OK) == 0 && im_context_read(m->ctx, path, &deg, &n) == IM_OK) {
+        m->countries = calloc(n ? n : 1, sizeof *m->countries);
+        for (size_t i = 0; m->countries && i < n; i++)
+            if (copy_projected(m, &deg[i], &m->countries[m->ncountries]) == IM_OK)
+                m->ncountries++;
+        for (size_t i = 0; i < n; i++)
+            im_shape_clear(&deg[i]);
+        free(deg);
+    }
+    free(path);
+    path = im_data_path(m->ctx, "context/labels.csv");
+    im_csv_t *csv = NULL;
+    if (path && access(path, R_OK) == 0 && im_csv_open(m->ctx, path, &csv) == IM_OK) {
+        int cn = im_csv_column(csv, "name"), ck = im_csv_column(csv, "kind");
+        int clon = im_csv_column(csv, "lon"), clat = im_csv_column(csv, "lat");
+        int cs = im_csv_column(csv, "size");
+        while (im_csv_next(csv) == 1) {
+            struct place_label *p = realloc(m->places, (m->nplaces + 1) * sizeof *p);
+            if (!p)
+                break;
+            m->places = p;
+            p += m->nplaces;
+            snprintf(p->name, sizeof p->name, "%s", im_csv_field(csv, cn));
+            p->sea = !strcmp(im_csv_field(csv, ck), "sea");
+            p->size = cs >= 0 && atof(im_csv_field(csv, cs)) > 0
+                          ? atof(im_csv_field(csv, cs)) : 1.0;
+            p->xy.x = atof(im_csv_field(csv, clon));
+            p->xy.y = atof(im_csv_field(csv, clat));
+            if (im_proj_forward(m->proj, &p->xy.x, &p->xy.y, 1, 1) == IM_OK)
+                m->nplaces++;
+        }
+        im_csv_free(csv);
+    }
+    free(path);
+    return IM_OK;
 }
 
 static im_status_t project_layer(im_map_t *m)
@@ -158,6 +216,10 @@ static im_status_t fit_frame(im_map_t *m)
                         "boundaries",
                         list);
     }
+    m->ext[0] = minx;
+    m->ext[1] = miny;
+    m->ext[2] = maxx;
+    m->ext[3] = maxy;
     double u = m->unit, margin = 16 * u;
     double top = margin + m->st.title_pt * u * 1.5 +
                  (m->subtitle ? m->st.subtitle_pt * u * 1.5 : 0);
@@ -301,6 +363,19 @@ static void draw_text(cairo_t *cr, const im_map_t *m, PangoLayout *pl, double x,
 
 /* ---- map body ---------------------------------------------------------- */
 
+static bool overlaps(rect_t a, rect_t b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h &&
+           b.y < a.y + a.h;
+}
+
+static bool inside(rect_t outer, rect_t r)
+{
+    return r.x >= outer.x && r.y >= outer.y && r.x + r.w <= outer.x + outer.w &&
+           r.y + r.h <= outer.y + outer.h;
+}
+
+
 static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
 {
     for (size_t r = 0; r < s->nrings; r++) {
@@ -313,6 +388,63 @@ static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
                 cairo_line_to(cr, p.x, p.y);
         }
         cairo_close_path(cr);
+    }
+}
+
+/* Countries around in a muted grey, drawn first: the districts go on
+ * top, since the two outlines come from different sources and do not
+ * match exactly along the border. */
+static void draw_countries(cairo_t *cr, const im_map_t *m)
+{
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    for (size_t i = 0; i < m->ncountries; i++) {
+        shape_path(cr, m, &m->countries[i]);
+        set_rgb(cr, m->st.neighbour_fill);
+        cairo_fill_preserve(cr);
+        set_rgb(cr, m->st.background);
+        cairo_set_line_width(cr, 0.8 * m->unit);
+        cairo_stroke(cr);
+    }
+}
+
+/* Country and sea names where they fall inside the frame and clear of
+ * the legend and inset: spaced capitals for countries, italics for the
+ * sea, both muted so they do not compete with the data. */
+static void draw_place_names(cairo_t *cr, const im_map_t *m)
+{
+    for (size_t i = 0; i < m->nplaces; i++) {
+        const struct place_label *p = &m->places[i];
+        char text[96];
+        size_t o = 0;
+        for (const char *c = p->name; *c && o + 3 < sizeof text; c++) {
+            text[o++] = p->sea ? *c : (char)toupper((unsigned char)*c);
+            if (!p->sea && c[1])
+                text[o++] = ' ';
+        }
+        text[o] = '\0';
+        PangoLayout *pl = text_layout(cr, m, m->st.legend_pt * 1.1 * p->size,
+                                      false, p->sea ? p->name : text);
+        if (p->sea) {
+            PangoFontDescription *fd = pango_font_description_copy(
+                pango_layout_get_font_description(pl));
+            pango_font_description_set_style(fd, PANGO_STYLE_ITALIC);
+            pango_layout_set_font_description(pl, fd);
+            pango_font_description_free(fd);
+        }
+        double w, h;
+        text_size(pl, &w, &h);
+        im_xy_t a = to_px(m, p->xy);
+        rect_t r = {a.x - w / 2, a.y - h / 2, w, h};
+        if (inside(m->map_rect, r) && !overlaps(r, m->legend_rect) &&
+            !overlaps(r, m->inset_rect)) {
+            cairo_move_to(cr, r.x, r.y);
+            if (p->sea)
+                cairo_set_source_rgb(cr, 0.45, 0.58, 0.70);
+            else
+                set_rgb(cr, m->st.muted_text);
+            pango_cairo_show_layout(cr, pl);
+        }
+        g_object_unref(pl);
     }
 }
 
@@ -357,17 +489,6 @@ static void draw_province_lines(cairo_t *cr, const im_map_t *m)
 
 /* ---- labels ------------------------------------------------------------ */
 
-static bool overlaps(rect_t a, rect_t b)
-{
-    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h &&
-           b.y < a.y + a.h;
-}
-
-static bool inside(rect_t outer, rect_t r)
-{
-    return r.x >= outer.x && r.y >= outer.y && r.x + r.w <= outer.x + outer.w &&
-           r.y + r.h <= outer.y + outer.h;
-}
 
 /* Expands the template: {name} and {value}. */
 static void label_text(const im_map_t *m, size_t i, double v, char *out,
@@ -439,7 +560,8 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
         for (int t = 0; t < 5 && !done_one; t++) {
             rect_t r = {a.x - w / 2 + dx[t] * (w + 4), a.y - h / 2 + dy[t] * h,
                         w, h};
-            bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect);
+            bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect) &&
+                      !overlaps(r, m->inset_rect);
             for (size_t q = 0; ok && q < nplaced; q++)
                 ok = !overlaps(r, placed[q]);
             if (ok) {
@@ -530,7 +652,9 @@ static double land_cover(const im_map_t *m, rect_t r)
             total++;
             for (size_t i = 0; i < n; i++)
                 if (im_shape_contains(&m->shapes[i], -1, x, y)) {
-                    hits += m->selected[i] ? 3 : 1;
+                    /* Covering the selection is far worse than covering
+                     * the grey context around it. */
+                    hits += m->selected[i] ? 12 : 1;
                     break;
                 }
         }
@@ -747,7 +871,8 @@ static void draw_point_labels(cairo_t *cr, im_map_t *m, const im_xy_t *px)
         double w, h;
         text_size(pl, &w, &h);
         rect_t r = {x1 + 3 * m->unit, ymid - h / 2, w, h};
-        bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect);
+        bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect) &&
+                  !overlaps(r, m->inset_rect);
         for (size_t q = 0; ok && q < nplaced; q++)
             ok = !overlaps(r, placed[q]);
         if (ok) {
@@ -941,6 +1066,133 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
 
 /* ---- drawing ----------------------------------------------------------- */
 
+/* The locator: every polygon small and grey, the main map's extent as a
+ * red frame, in the emptiest corner the legend left free (the scale bar
+ * keeps the bottom right). */
+static void draw_inset(cairo_t *cr, im_map_t *m)
+{
+    if (!m->inset)
+        return;
+    size_t n = im_layer_count(m->layer);
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double a, b, c, d;
+        im_shape_bounds(&m->shapes[i], -1, &a, &b, &c, &d);
+        minx = fmin(minx, a);
+        miny = fmin(miny, b);
+        maxx = fmax(maxx, c);
+        maxy = fmax(maxy, d);
+    }
+    rect_t f = m->map_rect;
+    double w = f.w * 0.17, h = w * (maxy - miny) / (maxx - minx), pad = 6 * m->unit;
+    if (h > f.h * 0.3) {
+        h = f.h * 0.3;
+        w = h * (maxx - minx) / (maxy - miny);
+    }
+    /* The three free corners, and beside or below the legend, where
+     * there is usually room left. */
+    rect_t L = m->legend_rect;
+    const double cx[] = {f.x + pad, f.x + f.w - w - pad, f.x + pad, L.x,
+                         L.x + L.w + pad};
+    const double cy[] = {f.y + pad, f.y + pad, f.y + f.h - h - pad,
+                         L.y + L.h + pad, L.y};
+    double best = INFINITY;
+    rect_t r = {0, 0, 0, 0};
+    for (int c = 0; c < 5; c++) {
+        rect_t cand = {cx[c], cy[c], w, h};
+        if (overlaps(cand, m->legend_rect) || !inside(f, cand))
+            continue;
+        double cover = land_cover(m, cand);
+        if (cover < best) {
+            best = cover;
+            r = cand;
+        }
+    }
+    if (!(best < INFINITY))
+        return;
+    m->inset_rect = r;
+    double k = w / (maxx - minx);
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x - 2 * m->unit, r.y - 2 * m->unit, r.w + 4 * m->unit,
+                    r.h + 4 * m->unit);
+    set_rgb(cr, m->st.background);
+    cairo_fill_preserve(cr);
+    set_rgb(cr, m->st.line_district);
+    cairo_set_line_width(cr, 0.5 * m->unit);
+    cairo_stroke(cr);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    for (size_t i = 0; i < n; i++) {
+        const im_shape_t *s = &m->shapes[i];
+        for (size_t q = 0; q < s->nrings; q++)
+            for (size_t j = 0; j < s->rings[q].count; j++) {
+                im_xy_t p = s->pts[s->rings[q].start + j];
+                double x = r.x + (p.x - minx) * k, y = r.y + (maxy - p.y) * k;
+                if (j == 0)
+                    cairo_move_to(cr, x, y);
+                else
+                    cairo_line_to(cr, x, y);
+            }
+        if (m->selected[i])
+            cairo_set_source_rgb(cr, 0.62, 0.62, 0.60);
+        else
+            set_rgb(cr, m->st.land_context);
+        cairo_fill(cr);
+    }
+    /* The part of the country the main map shows. */
+    double fx0 = (f.x - m->ox) / m->scale, fx1 = (f.x + f.w - m->ox) / m->scale;
+    double fy0 = (m->oy - f.y) / m->scale, fy1 = (m->oy - f.y - f.h) / m->scale;
+    double x0 = fmax(fx0, minx), x1 = fmin(fx1, maxx);
+    double y0 = fmin(fy0, maxy), y1 = fmax(fy1, miny);
+    cairo_rectangle(cr, r.x + (x0 - minx) * k, r.y + (maxy - y0) * k,
+                    (x1 - x0) * k, (y0 - y1) * k);
+    cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
+    cairo_set_line_width(cr, 1.2 * m->unit);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+/* A north arrow above the scale bar, turned to true north at the frame's
+ * centre: on a conic projection north leans away from the central
+ * meridian. */
+static void draw_north_arrow(cairo_t *cr, const im_map_t *m)
+{
+    rect_t f = m->map_rect;
+    double u = m->unit, size = 14 * u;
+    double ax = f.x + f.w - 24 * u, ay = f.y + f.h - 60 * u;
+    /* Direction of north: project a short step north from the point
+     * under the arrow (inverted approximately from the frame). */
+    double lon = 67.5 + ((ax - m->ox) / m->scale) / 96000.0;
+    double lat = 30 + ((m->oy - ay) / m->scale) / 111000.0;
+    double x0 = lon, y0 = lat, x1 = lon, y1 = lat + 0.5;
+    im_proj_forward(m->proj, &x0, &y0, 1, 1);
+    im_proj_forward(m->proj, &x1, &y1, 1, 1);
+    double angle = atan2(x1 - x0, y1 - y0);
+    cairo_save(cr);
+    cairo_translate(cr, ax, ay);
+    cairo_rotate(cr, angle);
+    cairo_move_to(cr, 0, -size);
+    cairo_line_to(cr, size * 0.38, size * 0.45);
+    cairo_line_to(cr, 0, size * 0.2);
+    cairo_close_path(cr);
+    set_rgb(cr, m->st.text);
+    cairo_fill(cr);
+    cairo_move_to(cr, 0, -size);
+    cairo_line_to(cr, -size * 0.38, size * 0.45);
+    cairo_line_to(cr, 0, size * 0.2);
+    cairo_close_path(cr);
+    set_rgb(cr, m->st.halo);
+    cairo_fill_preserve(cr);
+    set_rgb(cr, m->st.text);
+    cairo_set_line_width(cr, 0.8 * u);
+    cairo_stroke(cr);
+    PangoLayout *pl = text_layout(cr, m, m->st.legend_pt, true, "N");
+    double w, h;
+    text_size(pl, &w, &h);
+    draw_text(cr, m, pl, -w / 2, -size - h - 1 * u, true);
+    g_object_unref(pl);
+    cairo_restore(cr);
+}
+
 static void draw_map(cairo_t *cr, im_map_t *m)
 {
     m->drawn_len = 0;
@@ -952,17 +1204,27 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     cairo_save(cr);
     cairo_rectangle(cr, f.x, f.y, f.w, f.h);
     cairo_clip(cr);
+    /* Water where no country is: the countries around fill the frame. */
+    if (m->ncountries) {
+        set_rgb(cr, m->st.water);
+        cairo_paint(cr);
+    }
+    draw_countries(cr, m);
     draw_districts(cr, m);
     draw_province_lines(cr, m);
     if (m->type == IM_MAP_CHOROPLETH) {
         place_legend(cr, m, "Incidents");
         draw_legend(cr, m, "Incidents");
+        draw_inset(cr, m);
         draw_labels(cr, m);
     } else {
         draw_points_legend(cr, m, &m->legend_rect);
+        draw_inset(cr, m);
         draw_points(cr, m);
     }
+    draw_place_names(cr, m);
     draw_scale_bar(cr, m);
+    draw_north_arrow(cr, m);
     cairo_restore(cr);
     cairo_rectangle(cr, f.x, f.y, f.w, f.h);
     set_rgb(cr, m->st.line_district);
@@ -971,61 +1233,183 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     draw_furniture(cr, m);
 }
 
-static void xml_escaped(FILE *f, const char *s)
+/* ---- output ------------------------------------------------------------ */
+
+/* A growing memory buffer that Cairo's stream surfaces write into. */
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+    bool failed;
+} membuf_t;
+
+static cairo_status_t membuf_write(void *closure, const unsigned char *data,
+                                   unsigned int length)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+    membuf_t *b = closure;
+    if (b->len + length > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->len + length)
+            cap *= 2;
+        unsigned char *d = realloc(b->data, cap);
+        if (!d) {
+            b->failed = true;
+            return CAIRO_STATUS_NO_MEMORY;
         }
+        b->data = d;
+        b->cap = cap;
     }
+    memcpy(b->data + b->len, data, length);
+    b->len += length;
+    return CAIRO_STATUS_SUCCESS;
 }
 
-/* Adds <title> and <desc> after the opening <svg> tag of the file Cairo
- * wrote, so that the map's title and labels are text in the SVG. */
-static im_status_t svg_add_text(im_map_t *m, const char *tmp, const char *path)
+static int membuf_puts(membuf_t *b, const char *s)
 {
-    FILE *f = fopen(tmp, "rb");
-    if (!f)
-        return im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                        strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *svg = len > 0 ? malloc((size_t)len + 1) : NULL;
-    size_t got = svg ? fread(svg, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!svg || got != (size_t)len) {
-        free(svg);
-        return im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
+    return membuf_write(b, (const unsigned char *)s, (unsigned)strlen(s)) ? -1 : 0;
+}
+
+static int membuf_xml(membuf_t *b, const char *s)
+{
+    char one[2] = {0, 0};
+    for (; s && *s; s++) {
+        const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
+                      : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
+        one[0] = *s;
+        if (membuf_puts(b, e ? e : one))
+            return -1;
     }
-    svg[len] = '\0';
-    char *open_tag = strstr(svg, "<svg");
-    char *end = open_tag ? strchr(open_tag, '>') : NULL;
-    im_status_t st = IM_OK;
-    f = end ? fopen(tmp, "wb") : NULL;
-    if (!f) {
-        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
-    } else {
-        fwrite(svg, 1, (size_t)(end + 1 - svg), f);
-        fputs("\n<title>", f);
-        xml_escaped(f, m->title ? m->title : "Map");
-        fputs("</title>\n<desc>", f);
-        xml_escaped(f, m->subtitle);
-        fputs(m->subtitle ? ". Labels: " : "Labels: ", f);
-        xml_escaped(f, m->drawn_text);
-        fputs(". ", f);
-        xml_escaped(f, m->source);
-        fputs("</desc>", f);
-        fputs(end + 1, f);
-        if (fclose(f))
-            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s'", path);
+    return 0;
+}
+
+/* Adds <title> and <desc> after the opening <svg> tag Cairo wrote, so that
+ * the map's title and labels are text in the SVG: Cairo writes glyphs as
+ * outlines, which no search or screen reader can read. */
+static im_status_t svg_add_text(im_map_t *m, membuf_t *svg)
+{
+    membuf_t out = {0};
+    const char *data = (const char *)svg->data;
+    const char *open_tag = NULL;
+    for (size_t i = 0; i + 4 <= svg->len && !open_tag; i++)
+        if (memcmp(data + i, "<svg", 4) == 0)
+            open_tag = data + i;
+    const char *end = open_tag ? memchr(open_tag, '>', svg->len - (size_t)(open_tag - data))
+                               : NULL;
+    if (!end)
+        return im_error(m->ctx, IM_ERR_LIB, "Cairo wrote no <svg> element");
+    size_t head = (size_t)(end + 1 - data);
+    int bad = membuf_write(&out, svg->data, (unsigned)head) ||
+              membuf_puts(&out, "\n<title>") ||
+              membuf_xml(&out, m->title ? m->title : "Map") ||
+              membuf_puts(&out, "</title>\n<desc>") ||
+              membuf_xml(&out, m->subtitle) ||
+              membuf_puts(&out, m->subtitle ? ". Labels: " : "Labels: ") ||
+              membuf_xml(&out, m->drawn_text) || membuf_puts(&out, ". ") ||
+              membuf_xml(&out, m->source) || membuf_puts(&out, "</desc>") ||
+              membuf_write(&out, svg->data + head, (unsigned)(svg->len - head));
+    if (bad) {
+        free(out.data);
+        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
     }
-    free(svg);
-    return st;
+    free(svg->data);
+    *svg = out;
+    return IM_OK;
+}
+
+static uint32_t crc32_png(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xffffffffu;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Records the resolution in a pHYs chunk right after IHDR (Cairo writes
+ * none), so that a slide or print program sizes the map as intended. */
+static im_status_t png_add_dpi(im_map_t *m, membuf_t *png)
+{
+    const size_t at = 8 + 25;   /* signature, then IHDR: 4+4+13+4 bytes */
+    if (png->len < at)
+        return im_error(m->ctx, IM_ERR_LIB, "Cairo wrote a short PNG");
+    unsigned char chunk[21];
+    uint32_t ppm = (uint32_t)lround(m->dpi / 0.0254);
+    put_be32(chunk, 9);
+    memcpy(chunk + 4, "pHYs", 4);
+    put_be32(chunk + 8, ppm);
+    put_be32(chunk + 12, ppm);
+    chunk[16] = 1;  /* metres */
+    put_be32(chunk + 17, crc32_png(chunk + 4, 13));
+    membuf_t out = {0};
+    if (membuf_write(&out, png->data, (unsigned)at) ||
+        membuf_write(&out, chunk, sizeof chunk) ||
+        membuf_write(&out, png->data + at, (unsigned)(png->len - at))) {
+        free(out.data);
+        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    free(png->data);
+    *png = out;
+    return IM_OK;
+}
+
+typedef enum { OUT_PNG, OUT_SVG, OUT_PDF, OUT_UNKNOWN } out_kind_t;
+
+static out_kind_t kind_of(const char *ext)
+{
+    return !strcasecmp(ext, "png") ? OUT_PNG : !strcasecmp(ext, "svg") ? OUT_SVG
+         : !strcasecmp(ext, "pdf") ? OUT_PDF : OUT_UNKNOWN;
+}
+
+/* Draws the map into memory in one of the formats; the one drawing path
+ * for every output. */
+static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
+{
+    cairo_surface_t *s;
+    if (kind == OUT_PNG)
+        s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, m->width, m->height);
+    else if (kind == OUT_SVG)
+        s = cairo_svg_surface_create_for_stream(membuf_write, out, m->width,
+                                                m->height);
+    else
+        s = cairo_pdf_surface_create_for_stream(membuf_write, out, m->width,
+                                                m->height);
+    if (kind == OUT_PDF) {
+        /* The same inputs give the same bytes: the creation date is
+         * fixed rather than the clock's (SOURCE_DATE_EPOCH's convention
+         * would tie output to the environment). */
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE,
+                                       "2000-01-01T00:00:00Z");
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "incimap");
+        if (m->title)
+            cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, m->title);
+    }
+    cairo_t *cr = cairo_create(s);
+    draw_map(cr, m);
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    if (!cs && kind == OUT_PNG)
+        cs = cairo_surface_write_to_png_stream(s, membuf_write, out);
+    cairo_surface_finish(s);
+    if (!cs)
+        cs = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    if (cs || out->failed)
+        return im_error(m->ctx, IM_ERR_LIB, "Cairo: %s",
+                        cairo_status_to_string(cs ? cs : CAIRO_STATUS_NO_MEMORY));
+    if (kind == OUT_SVG)
+        return svg_add_text(m, out);
+    if (kind == OUT_PNG)
+        return png_add_dpi(m, out);
+    return IM_OK;
 }
 
 static const char *extension(const char *path)
@@ -1034,31 +1418,49 @@ static const char *extension(const char *path)
     return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
+im_status_t im_map_write_buffer(im_map_t *m, const char *format,
+                                unsigned char **out_data, size_t *out_len)
+{
+    *out_data = NULL;
+    *out_len = 0;
+    out_kind_t kind = kind_of(format);
+    if (kind == OUT_UNKNOWN)
+        return im_error(m->ctx, IM_ERR_ARG, "unknown output format '%s' (use "
+                        "png, svg or pdf)", format);
+    membuf_t b = {0};
+    im_status_t st = render_to(m, kind, &b);
+    if (st) {
+        free(b.data);
+        return st;
+    }
+    *out_data = b.data;
+    *out_len = b.len;
+    return IM_OK;
+}
+
 im_status_t im_map_write(im_map_t *m, const char *path)
 {
     const char *ext = extension(path);
-    enum { PNG, SVG, PDF } kind;
-    if (strcasecmp(ext, "png") == 0)
-        kind = PNG;
-    else if (strcasecmp(ext, "svg") == 0)
-        kind = SVG;
-    else if (strcasecmp(ext, "pdf") == 0)
-        kind = PDF;
-    else
+    out_kind_t kind = kind_of(ext);
+    if (kind == OUT_UNKNOWN)
         return im_error(m->ctx, IM_ERR_ARG,
                         "%s: unknown output format '%s' (use .png, .svg or "
                         ".pdf)",
                         path, ext);
+    membuf_t b = {0};
+    im_status_t st = render_to(m, kind, &b);
+    if (st) {
+        free(b.data);
+        return st;
+    }
     /* Write beside the target and rename, so that a failure never leaves
-     * a partial map where the caller expects a finished one. */
+     * a partial map where the caller expects a finished one.  Not
+     * mkstemp: its 0600 mode would stick to the finished map, while
+     * open() with 0666 lets the user's umask decide as for any file. */
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
-    if (!tmp)
-        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-    /* Not mkstemp: its 0600 mode would stick to the finished map, while
-     * open() with 0666 lets the user's umask decide as for any file. */
     int fd = -1;
-    for (unsigned k = 0; fd < 0 && k < 100; k++) {
+    for (unsigned k = 0; tmp && fd < 0 && k < 100; k++) {
         snprintf(tmp, n, "%s.%x.tmp", path,
                  ((unsigned)getpid() * 2654435761u + k) & 0xffffffu);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
@@ -1066,43 +1468,27 @@ im_status_t im_map_write(im_map_t *m, const char *path)
             break;
     }
     if (fd < 0) {
-        im_status_t st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s",
-                                  path, strerror(errno));
-        free(tmp);
-        return st;
+        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                      tmp ? strerror(errno) : "out of memory");
+    } else {
+        size_t done = 0;
+        while (done < b.len) {
+            ssize_t w = write(fd, b.data + done, b.len - done);
+            if (w <= 0)
+                break;
+            done += (size_t)w;
+        }
+        if (close(fd) || done != b.len)
+            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                          strerror(errno));
+        else if (rename(tmp, path))
+            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                          strerror(errno));
+        if (st)
+            unlink(tmp);
     }
-    close(fd);
-    cairo_surface_t *s;
-    if (kind == PNG)
-        s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, m->width, m->height);
-    else if (kind == SVG)
-        s = cairo_svg_surface_create(tmp, m->width, m->height);
-    else
-        s = cairo_pdf_surface_create(tmp, m->width, m->height);
-    if (kind == PDF && m->title)
-        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, m->title);
-    cairo_t *cr = cairo_create(s);
-    draw_map(cr, m);
-    cairo_status_t cs = cairo_status(cr);
-    cairo_destroy(cr);
-    if (!cs && kind == PNG)
-        cs = cairo_surface_write_to_png(s, tmp);
-    cairo_surface_finish(s);
-    if (!cs)
-        cs = cairo_surface_status(s);
-    cairo_surface_destroy(s);
-    im_status_t st = IM_OK;
-    if (cs)
-        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      cairo_status_to_string(cs));
-    else if (kind == SVG)
-        st = svg_add_text(m, tmp, path);
-    if (!st && rename(tmp, path))
-        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      strerror(errno));
-    if (st)
-        unlink(tmp);
     free(tmp);
+    free(b.data);
     return st;
 }
 
@@ -1136,6 +1522,8 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     m->height = h;
     m->unit = fmin(w, h) / 800.0;
     m->classes.n = o.classes;
+    m->dpi = o.dpi > 0 ? o.dpi : 96;
+    m->inset = !o.no_inset;
     im_style_values(o.style, &m->st);
     m->title = dup_or_null(o.title);
     m->subtitle = dup_or_null(o.subtitle);
@@ -1165,6 +1553,8 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     if (!st)
         st = project_layer(m);
     if (!st)
+        st = load_context(m);
+    if (!st)
         st = fit_frame(m);
     if (!st)
         st = classify(m);
@@ -1188,6 +1578,10 @@ void im_map_free(im_map_t *m)
         im_shape_clear(&m->outlines[k]);
     free(m->outlines);
     free(m->outline_selected);
+    for (size_t k = 0; m->countries && k < m->ncountries; k++)
+        im_shape_clear(&m->countries[k]);
+    free(m->countries);
+    free(m->places);
     free(m->label_xy);
     free(m->selected);
     free(m->point_xy);

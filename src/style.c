@@ -31,6 +31,8 @@ static void defaults(im_style_values_t *v)
     memset(v, 0, sizeof *v);
     v->background = hex(0xffffff);
     v->land_context = hex(0xe4e4e0);
+    v->neighbour_fill = hex(0xefefec);
+    v->water = hex(0xe6eff5);
     v->line_context = hex(0xffffff);
     v->no_record = hex(0xf7f7f4);
     v->line_district = hex(0x8c8c8c);
@@ -114,6 +116,8 @@ static const struct {
 #define F(k, kind, m) {k, kind, offsetof(im_style_values_t, m)}
     F("background", COLOUR, background),
     F("context-fill", COLOUR, land_context),
+    F("neighbour-fill", COLOUR, neighbour_fill),
+    F("water", COLOUR, water),
     F("context-line", COLOUR, line_context),
     F("no-record-fill", COLOUR, no_record),
     F("district-line", COLOUR, line_district),

@@ -9,7 +9,7 @@
 #define IM_STYLE_MAX_RAMP 9
 
 typedef struct {
-    im_rgb_t background, land_context, line_context, no_record, line_district,
+    im_rgb_t background, water, neighbour_fill, land_context, line_context, no_record, line_district,
         line_province, text, halo, muted_text;
     im_rgb_t ramp[IM_STYLE_MAX_RAMP];
     int nramp;

@@ -94,6 +94,28 @@ else
   fail "ogr2ogr not installed (gdal-bin)"
 fi
 
+# Presets size the page; PNGs record their resolution; the same inputs
+# give the same bytes.
+for p in "slide 1920 x 1080" "square 1080 x 1080" "a4 2480 x 3508" "a4-landscape 3508 x 2480"; do
+  set -- $p
+  expect 0 "" -- "$bin" render "$tallies" --value-column count --preset "$1" -o "$tmp/preset-$1.png"
+  file "$tmp/preset-$1.png" | grep -q "$2 x $4" || fail "preset $1: $(file "$tmp/preset-$1.png")"
+done
+python3 -c "
+import struct,sys
+d=open('$tmp/preset-a4.png','rb').read(); i=d.find(b'pHYs')
+x,y,u=struct.unpack('>IIB', d[i+4:i+13])
+assert i > 0 and u == 1 and abs(x - 300/0.0254) < 1, (x, y, u)" || fail "a4 PNG records 300 dpi"
+expect 0 "" -- "$bin" render "$tallies" --value-column count --preset a4 -o "$tmp/a4.pdf"
+pdfinfo "$tmp/a4.pdf" | grep -q 'Page size: *595 x 842' || fail "a4 PDF page size"
+expect 2 "--preset: 'poster'" -- "$bin" render "$tallies" --value-column count --preset poster -o "$tmp/x.png"
+for ext in png svg pdf; do
+  "$bin" render "$tallies" --value-column count -o "$tmp/same1.$ext" 2>/dev/null
+  sleep 1
+  "$bin" render "$tallies" --value-column count -o "$tmp/same2.$ext" 2>/dev/null
+  cmp -s "$tmp/same1.$ext" "$tmp/same2.$ext" || fail "two renders to $ext differ"
+done
+
 # The gazetteer lookup answers in CSV.
 expect 0 "" -- "$bin" gazetteer lookup "D.I.Khan" "Sehwan town" "Atlantis"
 grep -q '^D.I.Khan,kp-dera-ismail-khan,Dera Ismail Khan,Khyber Pakhtunkhwa,alias' "$tmp/stdout" \

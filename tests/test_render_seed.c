@@ -165,6 +165,29 @@ int main(void)
     command_output(cmd, buf, sizeof buf);
     CHECK(atoi(buf) > 100, "SVG has the district paths (%s)", buf);
 
+    /* The same map in memory is byte for byte the file (PNG: Cairo
+     * numbers SVG and PDF objects with process-wide counters, so only
+     * separate processes give identical vector files). */
+    unsigned char *mem = NULL;
+    size_t mem_len = 0;
+    snprintf(out, sizeof out, "%s/seed-buffer.png", test_tmpdir());
+    CHECK(im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(im_map_write_buffer(map, "png", &mem, &mem_len) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    FILE *svgf = fopen(out, "rb");
+    size_t file_len = 0;
+    unsigned char *file_data = malloc(mem_len + 1);
+    if (svgf && file_data) {
+        file_len = fread(file_data, 1, mem_len + 1, svgf);
+        fclose(svgf);
+    }
+    CHECK(file_len == mem_len && mem && !memcmp(mem, file_data, mem_len),
+          "buffer (%zu bytes) equals the file (%zu bytes)", mem_len, file_len);
+    free(file_data);
+    free(mem);
+    CHECK(im_map_write_buffer(map, "gif", &mem, &mem_len) == IM_ERR_ARG,
+          "unknown buffer format");
+
     /* An unknown extension fails and leaves nothing behind. */
     snprintf(out, sizeof out, "%s/seed.bmp", test_tmpdir());
     CHECK(im_map_write(map, out) == IM_ERR_ARG, "bmp refused");

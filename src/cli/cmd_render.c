@@ -4,6 +4,8 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,12 @@ static const char help[] =
     "                           or none\n"
     "  --classes N              number of classes (default 5)\n"
     "  --width PX, --height PX  size (default 1600 x 1200)\n"
+    "  --preset NAME            slide (1920 x 1080), square (1080 x 1080), a4\n"
+    "                           or a4-landscape (595 x 842 pt for PDF and SVG;\n"
+    "                           at --dpi, default 300, for PNG)\n"
+    "  --dpi N                  resolution recorded in PNG files (default 96,\n"
+    "                           300 for the a4 presets)\n"
+    "  --no-inset               leave out the locator map\n"
     "  --style NAME|FILE        style (default: built in; see styles/)\n"
     "  --data-dir DIR           the data directory (gazetteer, boundaries)\n";
 
@@ -41,7 +49,7 @@ enum {
     OPT_TYPE = 256, OPT_VALUE, OPT_DISTRICT, OPT_BOUNDARIES, OPT_NAME_FIELD,
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
-    OPT_TO, OPT_MINPREC, OPT_TABLE
+    OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET
 };
 
 static const struct option options[] = {
@@ -68,15 +76,54 @@ static const struct option options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"min-precision", required_argument, NULL, OPT_MINPREC},
     {"table", required_argument, NULL, OPT_TABLE},
+    {"preset", required_argument, NULL, OPT_PRESET},
+    {"dpi", required_argument, NULL, OPT_DPI},
+    {"no-inset", no_argument, NULL, OPT_NO_INSET},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
     const char *input, *output, *value_column, *district_column, *boundaries,
-        *name_field, *provinces, *style, *data_dir, *db, *table;
+        *name_field, *provinces, *style, *data_dir, *db, *table, *preset;
     im_filter_t filter;
     im_map_options_t map;
 } render_args_t;
+
+/* Presets fix the page: pixels for screens, points for paper, and for a
+ * PNG of paper the pixels its resolution gives (A4 at 300 dpi is
+ * 2480 x 3508). */
+static int apply_preset(render_args_t *a)
+{
+    const char *dot = strrchr(a->output, '.');
+    bool png = dot && !strcasecmp(dot, ".png");
+    int w, h;
+    if (!strcmp(a->preset, "slide")) {
+        w = 1920;
+        h = 1080;
+    } else if (!strcmp(a->preset, "square")) {
+        w = h = 1080;
+    } else if (!strcmp(a->preset, "a4") || !strcmp(a->preset, "a4-landscape")) {
+        if (!a->map.dpi)
+            a->map.dpi = 300;
+        double k = png ? a->map.dpi / 25.4 : 72 / 25.4;   /* per mm */
+        w = (int)lround(210 * k);
+        h = (int)lround(297 * k);
+        if (!strcmp(a->preset, "a4-landscape")) {
+            int t = w;
+            w = h;
+            h = t;
+        }
+    } else {
+        cli_error("render", "--preset: '%s' is not slide, square, a4 or "
+                            "a4-landscape", a->preset);
+        return -1;
+    }
+    if (!a->map.width_px)
+        a->map.width_px = w;
+    if (!a->map.height_px)
+        a->map.height_px = h;
+    return 0;
+}
 
 static int parse(int argc, char **argv, render_args_t *a)
 {
@@ -126,6 +173,15 @@ static int parse(int argc, char **argv, render_args_t *a)
         case OPT_STYLE: a->style = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
         case OPT_DB: a->db = optarg; break;
+        case OPT_PRESET: a->preset = optarg; break;
+        case OPT_NO_INSET: a->map.no_inset = true; break;
+        case OPT_DPI: {
+            int dpi = cli_int(cmd, "--dpi", optarg, 36, 1200);
+            if (dpi < 0)
+                return -1;
+            a->map.dpi = dpi;
+            break;
+        }
         case OPT_TABLE: a->table = optarg; break;
         case OPT_PROVINCE: a->filter.province = optarg; break;
         case OPT_FROM: a->filter.from = optarg; break;
@@ -155,6 +211,8 @@ static int parse(int argc, char **argv, render_args_t *a)
         return -1;
     }
     if (cli_check_dates(cmd, &a->filter))
+        return -1;
+    if (a->preset && apply_preset(a))
         return -1;
     a->input = a->db ? NULL : argv[optind];
     if (!a->output) {
