@@ -114,3 +114,110 @@ int im_classes_index(const im_classes_t *cls, double v)
             return c;
     return cls->n - 1;
 }
+
+/* Removes classes left empty or repeated by rounding of breaks. */
+static void tidy(const double *x, size_t m, im_classes_t *out, const double *hi,
+                 int k)
+{
+    out->n = 0;
+    double lo_next = x[0];
+    for (int c = 0; c < k && out->n < IM_MAX_CLASSES; c++) {
+        /* Highest value not above this bound, lowest above the last. */
+        double top = -INFINITY;
+        for (size_t i = 0; i < m; i++)
+            if (x[i] >= lo_next && x[i] <= hi[c])
+                top = x[i];
+        if (top == -INFINITY)
+            continue;
+        out->lo[out->n] = lo_next;
+        out->hi[out->n] = top;
+        out->n++;
+        lo_next = INFINITY;
+        for (size_t i = 0; i < m; i++)
+            if (x[i] > top) {
+                lo_next = x[i];
+                break;
+            }
+        if (lo_next == INFINITY)
+            break;
+    }
+}
+
+im_status_t im_classify(const double *values, size_t n, im_scheme_t scheme,
+                        int classes, const double *breaks, int nbreaks,
+                        im_classes_t *out)
+{
+    if (scheme == IM_SCHEME_JENKS)
+        return im_classify_jenks(values, n, classes, out);
+    memset(out, 0, sizeof *out);
+    if (classes < 1)
+        classes = 1;
+    if (classes > IM_MAX_CLASSES)
+        classes = IM_MAX_CLASSES;
+    double *x = malloc((n ? n : 1) * sizeof *x);
+    if (!x)
+        return IM_ERR_NOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (values[i] > 0 && isfinite(values[i]))
+            x[m++] = values[i];
+    qsort(x, m, sizeof *x, cmp_double);
+    if (m == 0) {
+        free(x);
+        return IM_OK;
+    }
+    double hi[IM_MAX_CLASSES + 1];
+    int k = 0;
+    switch (scheme) {
+    case IM_SCHEME_QUANTILE:
+        for (int c = 1; c <= classes; c++)
+            hi[k++] = x[(size_t)ceil((double)c * m / classes) - 1];
+        break;
+    case IM_SCHEME_EQUAL:
+        for (int c = 1; c <= classes; c++)
+            hi[k++] = x[0] + (x[m - 1] - x[0]) * c / classes;
+        hi[k - 1] = x[m - 1];
+        break;
+    case IM_SCHEME_HEADTAIL: {
+        size_t from = 0;
+        while (k < classes - 1 && m - from > 1) {
+            double sum = 0;
+            for (size_t i = from; i < m; i++)
+                sum += x[i];
+            double mean = sum / (double)(m - from);
+            size_t head = 0;
+            for (size_t i = from; i < m; i++)
+                head += x[i] > mean;
+            if (head == 0 || head * 10 >= (m - from) * 4)
+                break;
+            hi[k++] = mean;
+            while (from < m && x[from] <= mean)
+                from++;
+        }
+        hi[k++] = x[m - 1];
+        break;
+    }
+    case IM_SCHEME_MANUAL:
+        /* The analyst's bounds are the legend, empty classes included:
+         * the same breaks give comparable maps of different periods. */
+        for (int b = 0; b < nbreaks && k < IM_MAX_CLASSES; b++)
+            hi[k++] = breaks[b];
+        if (k == 0 || x[m - 1] > hi[k - 1]) {
+            if (k == IM_MAX_CLASSES)
+                k--;
+            hi[k++] = x[m - 1];
+        }
+        out->n = k;
+        for (int c = 0; c < k; c++) {
+            out->lo[c] = c ? hi[c - 1] : fmin(x[0], hi[0]);
+            out->hi[c] = hi[c];
+        }
+        free(x);
+        return IM_OK;
+    case IM_SCHEME_JENKS:
+        break;
+    }
+    tidy(x, m, out, hi, k);
+    free(x);
+    return IM_OK;
+}

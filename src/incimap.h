@@ -428,6 +428,19 @@ typedef struct {
  * value. */
 im_status_t im_classify_jenks(const double *values, size_t n, int classes,
                               im_classes_t *out);
+typedef enum {
+    IM_SCHEME_JENKS = 0, IM_SCHEME_QUANTILE, IM_SCHEME_EQUAL,
+    IM_SCHEME_HEADTAIL, IM_SCHEME_MANUAL
+} im_scheme_t;
+
+/* Breaks of the positive values by scheme: Fisher-Jenks (above),
+ * quantiles (equal numbers of districts per class), equal intervals,
+ * head/tail breaks (Jiang 2013: split at the mean while the head holds
+ * under 40%), or manual upper bounds (breaks, ascending; a class is added
+ * above the last when values exceed it). */
+im_status_t im_classify(const double *values, size_t n, im_scheme_t scheme,
+                        int classes, const double *breaks, int nbreaks,
+                        im_classes_t *out);
 /* Class of v, or -1 when v is not positive. */
 int im_classes_index(const im_classes_t *cls, double v);
 
@@ -457,6 +470,10 @@ typedef struct {
     const char *const *provinces; /* NULL-terminated; NULL: BA, KP, SD */
     const im_style_t *style;     /* NULL: built-in default */
     int classes;                 /* 0: 5 */
+    im_scheme_t scheme;          /* default Fisher-Jenks */
+    const double *breaks;        /* manual upper bounds */
+    int nbreaks;
+    const char *palette;         /* ColorBrewer name (styles/palettes.csv) */
     double dpi;                  /* recorded in PNG files; 0: 96 */
     bool no_inset;               /* leave out the locator inset */
 } im_map_options_t;

@@ -58,11 +58,15 @@ struct im_map {
     rect_t map_rect, legend_rect, inset_rect;
     double dpi;
     bool inset;
+    im_scheme_t scheme;
+    double breaks[IM_MAX_CLASSES];
+    int nbreaks;
     double ext[4];          /* projected extent of the selection */
     im_classes_t classes;
     int dropped;
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
     size_t drawn_len, drawn_cap;
+    char legend_text[1024]; /* the legend's entries, for the SVG */
 };
 
 static const char *const default_provinces[] = {
@@ -255,15 +259,23 @@ static im_status_t classify(im_map_t *m)
     int nclass = m->classes.n ? m->classes.n : 5;
     if (nclass > m->st.nramp)
         nclass = m->st.nramp;
-    im_status_t st = im_classify_jenks(v, k, nclass, &m->classes);
+    im_status_t st = im_classify(v, k, m->scheme, nclass, m->breaks, m->nbreaks,
+                                 &m->classes);
     free(v);
     if (st)
         return im_error(m->ctx, st, "out of memory");
     /* Counts read better as contiguous whole ranges (1-4, 5-11, 12-36)
      * than as the data's own minima and maxima with gaps between. */
-    if (im_values_are_counts(m->values))
+    if (im_values_are_counts(m->values)) {
         for (int c = 1; c < m->classes.n; c++)
-            m->classes.lo[c] = m->classes.hi[c - 1] + 1;
+            m->classes.lo[c] = floor(m->classes.hi[c - 1]) + 1;
+        /* Manual bounds start counting at one, not at the data's least. */
+        if (m->scheme == IM_SCHEME_MANUAL && m->classes.n)
+            m->classes.lo[0] = 1;
+    }
+    if (m->classes.n > m->st.nramp)
+        return im_error(m->ctx, IM_ERR_ARG, "%d classes but the palette has "
+                        "%d colours", m->classes.n, m->st.nramp);
     return IM_OK;
 }
 
@@ -687,7 +699,7 @@ static void place_legend(cairo_t *cr, im_map_t *m, const char *title)
     }
 }
 
-static void draw_legend(cairo_t *cr, const im_map_t *m, const char *title)
+static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
 {
     legend_item_t it[IM_MAX_CLASSES + 2];
     int n = legend_items(m, it, IM_MAX_CLASSES + 2);
@@ -715,6 +727,9 @@ static void draw_legend(cairo_t *cr, const im_map_t *m, const char *title)
         pl = text_layout(cr, m, m->st.legend_pt, false, it[i].text);
         text_size(pl, &tw, &th);
         draw_text(cr, m, pl, r.x + 10 * u + row * 1.4, y + (row - th) / 2, false);
+        size_t used = strlen(m->legend_text);
+        snprintf(m->legend_text + used, sizeof m->legend_text - used, "%s%s",
+                 used ? "; " : "", it[i].text);
         g_object_unref(pl);
     }
 }
@@ -1198,6 +1213,7 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     m->drawn_len = 0;
     if (m->drawn_text)
         m->drawn_text[0] = '\0';
+    m->legend_text[0] = '\0';
     set_rgb(cr, m->st.background);
     cairo_paint(cr);
     rect_t f = m->map_rect;
@@ -1302,7 +1318,9 @@ static im_status_t svg_add_text(im_map_t *m, membuf_t *svg)
               membuf_xml(&out, m->title ? m->title : "Map") ||
               membuf_puts(&out, "</title>\n<desc>") ||
               membuf_xml(&out, m->subtitle) ||
-              membuf_puts(&out, m->subtitle ? ". Labels: " : "Labels: ") ||
+              membuf_puts(&out, m->subtitle ? ". Legend: " : "Legend: ") ||
+              membuf_xml(&out, m->legend_text) ||
+              membuf_puts(&out, ". Labels: ") ||
               membuf_xml(&out, m->drawn_text) || membuf_puts(&out, ". ") ||
               membuf_xml(&out, m->source) || membuf_puts(&out, "</desc>") ||
               membuf_write(&out, svg->data + head, (unsigned)(svg->len - head));
@@ -1523,6 +1541,10 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     m->unit = fmin(w, h) / 800.0;
     m->classes.n = o.classes;
     m->dpi = o.dpi > 0 ? o.dpi : 96;
+    m->scheme = o.scheme;
+    m->nbreaks = o.nbreaks < IM_MAX_CLASSES ? o.nbreaks : IM_MAX_CLASSES;
+    for (int b = 0; b < m->nbreaks; b++)
+        m->breaks[b] = o.breaks[b];
     m->inset = !o.no_inset;
     im_style_values(o.style, &m->st);
     m->title = dup_or_null(o.title);
@@ -1548,6 +1570,8 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
         else if (!(m->provinces[i] = im_strdup(canon)))
             st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
+    if (!st && o.palette)
+        st = im_palette_load(ctx, o.palette, m->st.ramp, &m->st.nramp);
     if (!st)
         st = im_proj_new(ctx, &m->proj);
     if (!st)

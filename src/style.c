@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct im_style {
     im_style_values_t v;
@@ -236,3 +237,48 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
 }
 
 void im_style_free(im_style_t *s) { free(s); }
+
+im_status_t im_palette_load(im_ctx_t *ctx, const char *name, im_rgb_t *out,
+                            int *out_n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../styles/palettes.csv", im_ctx_data_dir(ctx));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return im_error(ctx, IM_ERR_IO, "cannot open palettes '%s': %s", path,
+                        strerror(errno));
+    char line[512], known[512] = "";
+    im_status_t st = IM_ERR_ARG;
+    while (fgets(line, sizeof line, f)) {
+        char *kind = strchr(line, ','), *cols = kind ? strchr(kind + 1, ',') : NULL;
+        if (!cols)
+            continue;
+        *kind++ = '\0';
+        *cols++ = '\0';
+        if (strcmp(line, "name") && strlen(known) + strlen(line) + 3 < sizeof known) {
+            strcat(known, known[0] ? ", " : "");
+            strcat(known, line);
+        }
+        if (strcasecmp(line, name))
+            continue;
+        im_rgb_t all[IM_STYLE_MAX_RAMP];
+        int k = 0;
+        for (char *save = NULL, *t = strtok_r(cols, " \r\n", &save);
+             t && k < IM_STYLE_MAX_RAMP; t = strtok_r(NULL, " \r\n", &save))
+            if (parse_colour(t, &all[k]) == 0)
+                k++;
+        /* Sequential schemes lose their palest step, which would not
+         * stand apart from the no-record fill. */
+        int first = strcmp(kind, "sequential") == 0 ? 1 : 0;
+        for (int c = first; c < k; c++)
+            out[c - first] = all[c];
+        *out_n = k - first;
+        st = IM_OK;
+        break;
+    }
+    fclose(f);
+    if (st)
+        return im_error(ctx, IM_ERR_ARG, "unknown palette '%s' (known: %s)", name,
+                        known);
+    return IM_OK;
+}

@@ -23,4 +23,10 @@ typedef struct {
 /* The values of style, or the built-in defaults when style is NULL. */
 void im_style_values(const im_style_t *style, im_style_values_t *out);
 
+/* The ramp of a ColorBrewer scheme in styles/palettes.csv (see
+ * styles/README.md); the map spreads its classes over it.  Unknown names
+ * fail listing the known ones. */
+im_status_t im_palette_load(im_ctx_t *ctx, const char *name, im_rgb_t *out,
+                            int *out_n);
+
 #endif

@@ -37,6 +37,85 @@ int main(void)
     double d[] = {5, 5, 7};
     CHECK(im_classify_jenks(d, 3, 5, &c) == IM_OK && c.n == 2, "n = %d", c.n);
 
+    /* Fisher-Jenks is optimal: on small random inputs no partition into
+     * contiguous classes has a smaller within-class sum of squares. */
+    unsigned seed = 12345;
+    for (int trial = 0; trial < 200; trial++) {
+        double x[9];
+        size_t n = 4 + (size_t)(trial % 6);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i] = 1 + (seed >> 16) % 40;
+        }
+        int k = 2 + trial % 3;
+        im_classes_t j;
+        im_classify_jenks(x, n, k, &j);
+        double sorted[9];
+        memcpy(sorted, x, n * sizeof *x);
+        for (size_t a = 0; a < n; a++)
+            for (size_t b = a + 1; b < n; b++)
+                if (sorted[b] < sorted[a]) {
+                    double t = sorted[a];
+                    sorted[a] = sorted[b];
+                    sorted[b] = t;
+                }
+        /* Cost of the classes Jenks chose, by membership. */
+        double cost = 0;
+        for (int c = 0; c < j.n; c++) {
+            double sum = 0, sq = 0;
+            int cnt = 0;
+            for (size_t i = 0; i < n; i++)
+                if (im_classes_index(&j, sorted[i]) == c) {
+                    sum += sorted[i];
+                    sq += sorted[i] * sorted[i];
+                    cnt++;
+                }
+            if (cnt)
+                cost += sq - sum * sum / cnt;
+        }
+        /* Brute force over every set of k - 1 cut positions. */
+        double best = 1e300;
+        int kk = j.n;
+        for (unsigned mask = 0; mask < (1u << (n - 1)); mask++) {
+            if (__builtin_popcount(mask) != kk - 1)
+                continue;
+            double total = 0, sum = 0, sq = 0;
+            int cnt = 0;
+            for (size_t i = 0; i < n; i++) {
+                sum += sorted[i];
+                sq += sorted[i] * sorted[i];
+                cnt++;
+                if (i == n - 1 || (mask >> i) & 1) {
+                    total += sq - sum * sum / cnt;
+                    sum = sq = 0;
+                    cnt = 0;
+                }
+            }
+            if (total < best)
+                best = total;
+        }
+        CHECK(cost <= best + 1e-6, "trial %d: Jenks cost %g, optimum %g", trial,
+              cost, best);
+    }
+
+    /* The other schemes on 1..10. */
+    double ten[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    CHECK(im_classify(ten, 10, IM_SCHEME_QUANTILE, 5, NULL, 0, &c) == IM_OK &&
+              c.n == 5 && c.hi[0] == 2 && c.hi[1] == 4 && c.hi[4] == 10,
+          "quantiles: n %d, %g %g %g", c.n, c.hi[0], c.hi[1], c.hi[4]);
+    CHECK(im_classify(ten, 10, IM_SCHEME_EQUAL, 3, NULL, 0, &c) == IM_OK &&
+              c.n == 3 && c.hi[0] == 4 && c.hi[1] == 7 && c.hi[2] == 10,
+          "equal intervals: %g %g %g", c.hi[0], c.hi[1], c.hi[2]);
+    double manual[] = {3, 8};
+    CHECK(im_classify(ten, 10, IM_SCHEME_MANUAL, 0, manual, 2, &c) == IM_OK &&
+              c.n == 3 && c.hi[0] == 3 && c.hi[1] == 8 && c.hi[2] == 10,
+          "manual: n %d, %g %g", c.n, c.hi[0], c.hi[1]);
+    /* Head/tail on a heavy tail: the head is split off at the mean. */
+    double tail[] = {1, 1, 1, 1, 1, 1, 2, 2, 3, 50};
+    CHECK(im_classify(tail, 10, IM_SCHEME_HEADTAIL, 5, NULL, 0, &c) == IM_OK &&
+              c.n >= 2 && c.hi[c.n - 1] == 50 && c.lo[c.n - 1] == 50,
+          "head/tail: n %d, last %g-%g", c.n, c.lo[c.n - 1], c.hi[c.n - 1]);
+
     check_norm("D.I.Khan", "di khan");
     check_norm("  D I Khan ", "di khan");
     check_norm("Kuram Agency", "kuram");

@@ -116,6 +116,17 @@ for ext in png svg pdf; do
   cmp -s "$tmp/same1.$ext" "$tmp/same2.$ext" || fail "two renders to $ext differ"
 done
 
+# Classification schemes and palettes: the legend in the SVG's text.
+expect 0 "" -- "$bin" render "$tallies" --value-column count --breaks 5,15,30 --palette Blues -o "$tmp/manual.svg"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/manual.svg" | grep -q 'Legend: 31–36; 16–30; 6–15; 1–5; No recorded incident' \
+  || fail "manual legend: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/manual.svg")"
+expect 0 "" -- "$bin" render "$tallies" --value-column count --classes 2 -o "$tmp/two.svg"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/two.svg" | grep -q 'Legend: 20–36; 10–19; No recorded incident' \
+  || fail "jenks legend: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/two.svg")"
+expect 2 "unknown palette 'Nope'" -- "$bin" render "$tallies" --value-column count --palette Nope -o "$tmp/x.png"
+expect 2 "--breaks: '5,3'" -- "$bin" render "$tallies" --value-column count --breaks 5,3 -o "$tmp/x.png"
+expect 2 "--scheme: 'best'" -- "$bin" render "$tallies" --value-column count --scheme best -o "$tmp/x.png"
+
 # The gazetteer lookup answers in CSV.
 expect 0 "" -- "$bin" gazetteer lookup "D.I.Khan" "Sehwan town" "Atlantis"
 grep -q '^D.I.Khan,kp-dera-ismail-khan,Dera Ismail Khan,Khyber Pakhtunkhwa,alias' "$tmp/stdout" \

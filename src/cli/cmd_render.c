@@ -35,6 +35,11 @@ static const char help[] =
     "  --label TEMPLATE         {name} {value} (default), {name}, {value},\n"
     "                           or none\n"
     "  --classes N              number of classes (default 5)\n"
+    "  --scheme NAME            jenks (default: Fisher-Jenks natural breaks),\n"
+    "                           quantile, equal, headtail or manual\n"
+    "  --breaks 1,5,10,20       upper bounds of the classes (implies manual)\n"
+    "  --palette NAME           ColorBrewer ramp: YlOrRd (default), Reds,\n"
+    "                           Blues, ... (see styles/README.md)\n"
     "  --width PX, --height PX  size (default 1600 x 1200)\n"
     "  --preset NAME            slide (1920 x 1080), square (1080 x 1080), a4\n"
     "                           or a4-landscape (595 x 842 pt for PDF and SVG;\n"
@@ -49,7 +54,8 @@ enum {
     OPT_TYPE = 256, OPT_VALUE, OPT_DISTRICT, OPT_BOUNDARIES, OPT_NAME_FIELD,
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
-    OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET
+    OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET,
+    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE
 };
 
 static const struct option options[] = {
@@ -79,6 +85,9 @@ static const struct option options[] = {
     {"preset", required_argument, NULL, OPT_PRESET},
     {"dpi", required_argument, NULL, OPT_DPI},
     {"no-inset", no_argument, NULL, OPT_NO_INSET},
+    {"scheme", required_argument, NULL, OPT_SCHEME},
+    {"breaks", required_argument, NULL, OPT_BREAKS},
+    {"palette", required_argument, NULL, OPT_PALETTE},
     {NULL, 0, NULL, 0},
 };
 
@@ -87,7 +96,32 @@ typedef struct {
         *name_field, *provinces, *style, *data_dir, *db, *table, *preset;
     im_filter_t filter;
     im_map_options_t map;
+    double breaks[IM_MAX_CLASSES];
 } render_args_t;
+
+/* "1,5,10,20": ascending upper bounds. */
+static int parse_breaks(render_args_t *a, const char *text)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        char *end;
+        double v = strtod(t, &end);
+        if (end == t || *end || !(v > 0) || n == IM_MAX_CLASSES ||
+            (n && v <= a->breaks[n - 1])) {
+            cli_error("render", "--breaks: '%s' is not up to %d ascending "
+                                "positive numbers", text, IM_MAX_CLASSES);
+            return -1;
+        }
+        a->breaks[n++] = v;
+    }
+    a->map.breaks = a->breaks;
+    a->map.nbreaks = n;
+    a->map.scheme = IM_SCHEME_MANUAL;
+    return n ? 0 : -1;
+}
 
 /* Presets fix the page: pixels for screens, points for paper, and for a
  * PNG of paper the pixels its resolution gives (A4 at 300 dpi is
@@ -174,6 +208,26 @@ static int parse(int argc, char **argv, render_args_t *a)
         case OPT_DATA: a->data_dir = optarg; break;
         case OPT_DB: a->db = optarg; break;
         case OPT_PRESET: a->preset = optarg; break;
+        case OPT_PALETTE: a->map.palette = optarg; break;
+        case OPT_BREAKS:
+            if (parse_breaks(a, optarg))
+                return -1;
+            break;
+        case OPT_SCHEME: {
+            static const char *const names[] = {"jenks", "quantile", "equal",
+                                                "headtail", "manual"};
+            int k = 0;
+            while (k < 5 && strcmp(names[k], optarg))
+                k++;
+            if (k == 5) {
+                cli_error(cmd, "--scheme: '%s' is not jenks, quantile, equal, "
+                               "headtail or manual", optarg);
+                return -1;
+            }
+            if (a->map.scheme != IM_SCHEME_MANUAL || k == IM_SCHEME_MANUAL)
+                a->map.scheme = (im_scheme_t)k;
+            break;
+        }
         case OPT_NO_INSET: a->map.no_inset = true; break;
         case OPT_DPI: {
             int dpi = cli_int(cmd, "--dpi", optarg, 36, 1200);
@@ -214,6 +268,10 @@ static int parse(int argc, char **argv, render_args_t *a)
         return -1;
     if (a->preset && apply_preset(a))
         return -1;
+    if (a->map.scheme == IM_SCHEME_MANUAL && !a->map.nbreaks) {
+        cli_error(cmd, "--scheme manual needs --breaks");
+        return -1;
+    }
     a->input = a->db ? NULL : argv[optind];
     if (!a->output) {
         cli_error(cmd, "no output file: give -o OUT.png, .svg or .pdf");
