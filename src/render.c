@@ -1046,6 +1046,35 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
     text_size(tl, &tw, &th);
     w = fmax(w + row * 1.2, tw) + 20 * u;
     double h = th + ncat * row + 20 * u;
+    /* Sizes: up to three round casualty figures up to the largest, drawn
+     * as the symbols they stand for (area grows with casualties). */
+    int sizes[3], nsizes = 0, most = 0;
+    size_t np = im_points_count(m->points);
+    for (size_t i = 0; np <= 5000 && i < np; i++) {
+        int cas;
+        im_points_get(m->points, i, NULL, NULL, NULL, &cas);
+        most = cas > most ? cas : most;
+    }
+    if (most > 0) {
+        static const int nice[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+        int top = 0;
+        while (top + 1 < 10 && nice[top + 1] <= most)
+            top++;
+        sizes[nsizes++] = nice[top];
+        if (top >= 2)
+            sizes[nsizes++] = nice[top / 2];
+        if (top >= 1)
+            sizes[nsizes++] = 1;
+    }
+    double size_h = 0, size_w = 0;
+    if (nsizes) {
+        double rmax = point_radius(m, sizes[0]);
+        size_h = row * 1.2 + 2 * rmax + row;
+        for (int k = 0; k < nsizes; k++)
+            size_w += 2 * point_radius(m, sizes[k]) + 16 * u;
+        w = fmax(w, size_w + 20 * u);
+        h += size_h;
+    }
     rect_t f = m->map_rect, best = {0, 0, 0, 0};
     double cover = INFINITY, pad = 6 * u;
     const double cx[] = {f.x + pad, f.x + f.w - w - pad};
@@ -1075,6 +1104,29 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
         draw_text(cr, m, pl, best.x + 10 * u + row * 1.2, y + (row - th) / 2,
                   false);
         g_object_unref(pl);
+    }
+    if (nsizes) {
+        PangoLayout *sl = text_layout(cr, m, m->st.legend_pt, true,
+                                      "Killed and injured");
+        draw_text(cr, m, sl, best.x + 10 * u, y + 4 * u, false);
+        g_object_unref(sl);
+        double rmax = point_radius(m, sizes[0]);
+        double base = y + row * 1.2 + 2 * rmax, x = best.x + 10 * u;
+        for (int k = 0; k < nsizes; k++) {
+            double r = point_radius(m, sizes[k]);
+            cairo_new_path(cr);
+            cairo_arc(cr, x + r, base - r, r, 0, 2 * M_PI);
+            set_rgb(cr, m->st.muted_text);
+            cairo_set_line_width(cr, 0.8 * u);
+            cairo_stroke(cr);
+            char label[16];
+            snprintf(label, sizeof label, "%d", sizes[k]);
+            PangoLayout *pl = text_layout(cr, m, m->st.source_pt, false, label);
+            text_size(pl, &tw, &th);
+            draw_text(cr, m, pl, x + r - tw / 2, base + 2 * u, false);
+            g_object_unref(pl);
+            x += 2 * r + 16 * u;
+        }
     }
     *out = best;
 }
