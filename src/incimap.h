@@ -505,6 +505,11 @@ im_rgb_t im_map_fill_for_value(const im_map_t *map, bool has_value,
                                double value);
 /* Labels that did not fit and were left out by the last im_map_write. */
 int im_map_labels_dropped(const im_map_t *map);
+/* Boxes of the labels the last write placed, and (for i equal to the
+ * count) of the legend, in output pixels. */
+size_t im_map_label_count(const im_map_t *map);
+void im_map_label_box(const im_map_t *map, size_t i, double *out_x,
+                      double *out_y, double *out_w, double *out_h);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,8 @@ struct im_map {
     double ext[4];          /* projected extent of the selection */
     im_classes_t classes;
     int dropped;
+    rect_t *labels;         /* label boxes placed by the last write */
+    size_t nlabels;
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
     size_t drawn_len, drawn_cap;
     char legend_text[1024]; /* the legend's entries, for the SVG */
@@ -293,6 +295,18 @@ im_rgb_t im_map_fill_for_value(const im_map_t *m, bool has_value, double value)
 
 const im_classes_t *im_map_classes(const im_map_t *m) { return &m->classes; }
 int im_map_labels_dropped(const im_map_t *m) { return m->dropped; }
+
+size_t im_map_label_count(const im_map_t *m) { return m->nlabels; }
+
+void im_map_label_box(const im_map_t *m, size_t i, double *out_x, double *out_y,
+                      double *out_w, double *out_h)
+{
+    const rect_t *r = i < m->nlabels ? &m->labels[i] : &m->legend_rect;
+    *out_x = r->x;
+    *out_y = r->y;
+    *out_w = r->w;
+    *out_h = r->h;
+}
 
 im_status_t im_map_lonlat_to_px(const im_map_t *m, double lon, double lat,
                                 double *out_x, double *out_y)
@@ -544,9 +558,10 @@ static int by_value_desc(const void *a, const void *b)
 static void draw_labels(cairo_t *cr, im_map_t *m)
 {
     m->dropped = 0;
+    m->nlabels = 0;
     if (!m->values || !m->label_template[0])
         return;
-    size_t n = im_layer_count(m->layer), k = 0;
+    size_t n = im_layer_count(m->layer), k = 0, nplaced = 0;
     ranked_t *order = malloc((n ? n : 1) * sizeof *order);
     rect_t *placed = malloc((n ? n : 1) * sizeof *placed);
     if (!order || !placed)
@@ -558,7 +573,6 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     }
     /* Most important first: when labels collide, the larger count wins. */
     qsort(order, k, sizeof *order, by_value_desc);
-    size_t nplaced = 0;
     for (size_t j = 0; j < k; j++) {
         char text[256];
         label_text(m, order[j].i, order[j].v, text, sizeof text);
@@ -591,7 +605,9 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     }
 done:
     free(order);
-    free(placed);
+    free(m->labels);
+    m->labels = placed;
+    m->nlabels = placed ? nplaced : 0;
 }
 
 /* ---- legend and furniture ---------------------------------------------- */
@@ -1669,6 +1685,7 @@ void im_map_free(im_map_t *m)
     free(m->source);
     free(m->label_template);
     free(m->drawn_text);
+    free(m->labels);
     im_proj_free(m->proj);
     free(m);
 }

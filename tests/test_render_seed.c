@@ -188,6 +188,46 @@ int main(void)
     CHECK(im_map_write_buffer(map, "gif", &mem, &mem_len) == IM_ERR_ARG,
           "unknown buffer format");
 
+    im_map_free(map);
+    map = NULL;
+
+    /* At every preset size, from a slide to A4 at 300 dpi: all four
+     * tallies labelled, no two label boxes overlapping, none over the
+     * legend. */
+    const int sizes[][2] = {{1920, 1080}, {1080, 1080}, {2480, 3508},
+                            {595, 842}, {800, 600}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        im_map_options_t po = {.width_px = sizes[k][0], .height_px = sizes[k][1],
+                               .title = "Seed tallies"};
+        im_map_t *pm = NULL;
+        CHECK(im_map_new(ctx, layer, values, NULL, &po, &pm) == IM_OK, "%s",
+              im_ctx_errmsg(ctx));
+        if (!pm)
+            continue;
+        unsigned char *png = NULL;
+        size_t png_len = 0;
+        CHECK(im_map_write_buffer(pm, "png", &png, &png_len) == IM_OK, "%s",
+              im_ctx_errmsg(ctx));
+        free(png);
+        size_t nl = im_map_label_count(pm);
+        CHECK(nl == 4 && im_map_labels_dropped(pm) == 0,
+              "%dx%d: %zu labels, %d dropped", sizes[k][0], sizes[k][1], nl,
+              im_map_labels_dropped(pm));
+        for (size_t a = 0; a <= nl; a++)
+            for (size_t b = a + 1; b <= nl; b++) {
+                double ax, ay, aw, ah, bx, by, bw, bh;
+                im_map_label_box(pm, a, &ax, &ay, &aw, &ah);
+                im_map_label_box(pm, b, &bx, &by, &bw, &bh);
+                CHECK(ax + aw <= bx || bx + bw <= ax || ay + ah <= by ||
+                          by + bh <= ay,
+                      "%dx%d: boxes %zu and %zu overlap", sizes[k][0],
+                      sizes[k][1], a, b);
+            }
+        im_map_free(pm);
+    }
+    CHECK(im_map_new(ctx, layer, values, NULL, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+
     /* An unknown extension fails and leaves nothing behind. */
     snprintf(out, sizeof out, "%s/seed.bmp", test_tmpdir());
     CHECK(im_map_write(map, out) == IM_ERR_ARG, "bmp refused");
