@@ -458,7 +458,12 @@ void im_style_free(im_style_t *style);
 
 /* ---- maps -------------------------------------------------------------- */
 
-typedef enum { IM_MAP_CHOROPLETH = 0, IM_MAP_POINTS } im_map_type_t;
+typedef enum {
+    IM_MAP_CHOROPLETH = 0,   /* districts shaded by class */
+    IM_MAP_POINTS,           /* incidents as points */
+    IM_MAP_SYMBOLS,          /* a graduated circle per district */
+    IM_MAP_CHOROPLETH_POINTS /* both: needs values and points */
+} im_map_type_t;
 
 typedef struct {
     im_map_type_t type;

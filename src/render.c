@@ -488,7 +488,9 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
             im_rgb_t fill = m->st.land_context;
             if (pass == 1) {
                 double v = 0;
-                bool has = m->values && im_values_get(m->values, i, &v);
+                bool shaded = m->type == IM_MAP_CHOROPLETH ||
+                              m->type == IM_MAP_CHOROPLETH_POINTS;
+                bool has = shaded && im_values_get(m->values, i, &v);
                 fill = im_map_fill_for_value(m, has, v);
             }
             set_rgb(cr, fill);
@@ -631,10 +633,44 @@ typedef struct {
     double radius;   /* > 0: a circle, else a swatch */
 } legend_item_t;
 
+static double symbol_max(const im_map_t *m)
+{
+    double top = 0, v;
+    for (size_t i = 0; i < im_layer_count(m->layer); i++)
+        if (m->selected[i] && im_values_get(m->values, i, &v) && v > top)
+            top = v;
+    return top;
+}
+
+/* Area proportional to value; the largest district gets 28 points. */
+static double symbol_radius(const im_map_t *m, double v)
+{
+    double top = symbol_max(m);
+    return top > 0 ? 28 * m->unit * sqrt(v / top) : 0;
+}
+
+static void draw_symbols(cairo_t *cr, const im_map_t *m)
+{
+    im_rgb_t c = m->st.ramp[m->st.nramp - 1];
+    for (size_t i = 0; i < im_layer_count(m->layer); i++) {
+        double v;
+        if (!m->selected[i] || !im_values_get(m->values, i, &v) || v <= 0)
+            continue;
+        im_xy_t p = to_px(m, m->label_xy[i]);
+        cairo_new_path(cr);
+        cairo_arc(cr, p.x, p.y, symbol_radius(m, v), 0, 2 * M_PI);
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.6);
+        cairo_fill_preserve(cr);
+        set_rgb(cr, m->st.halo);
+        cairo_set_line_width(cr, 1.0 * m->unit);
+        cairo_stroke(cr);
+    }
+}
+
 static int legend_items(const im_map_t *m, legend_item_t *it, int max)
 {
     int n = 0;
-    if (m->type == IM_MAP_CHOROPLETH) {
+    if (m->type == IM_MAP_CHOROPLETH || m->type == IM_MAP_CHOROPLETH_POINTS) {
         for (int c = m->classes.n - 1; c >= 0 && n < max; c--) {
             it[n].colour = im_map_fill_for_value(m, true, m->classes.hi[c]);
             range_text(m, c, it[n].text, sizeof it[n].text);
@@ -647,7 +683,32 @@ static int legend_items(const im_map_t *m, legend_item_t *it, int max)
         }
         return n;
     }
+    if (m->type == IM_MAP_SYMBOLS) {
+        /* Three round values up to the largest, as the circles drawn. */
+        double top = symbol_max(m);
+        static const double nice[] = {1, 2, 5, 10, 20, 50, 100, 200, 500,
+                                      1000, 2000, 5000, 10000};
+        int k = 0;
+        while (k + 1 < 13 && nice[k + 1] <= top)
+            k++;
+        const int pick[3] = {k, k >= 2 ? k - 2 : -1, k >= 4 ? k - 4 : -1};
+        for (int j = 0; j < 3 && n < max; j++) {
+            if (pick[j] < 0 || (j && pick[j] == pick[j - 1]))
+                continue;
+            it[n].colour = m->st.ramp[m->st.nramp - 1];
+            snprintf(it[n].text, sizeof it[n].text, "%g", nice[pick[j]]);
+            it[n++].radius = symbol_radius(m, nice[pick[j]]);
+        }
+        return n;
+    }
     return n;
+}
+
+/* Height of a legend entry: a text row, or a circle's diameter. */
+static double legend_row(const im_map_t *m, const legend_item_t *it)
+{
+    double row = m->st.legend_pt * m->unit * 1.9;
+    return it->radius > 0 ? fmax(row, 2 * it->radius + 4 * m->unit) : row;
 }
 
 static rect_t legend_size(cairo_t *cr, const im_map_t *m, const char *title,
@@ -657,14 +718,16 @@ static rect_t legend_size(cairo_t *cr, const im_map_t *m, const char *title,
     PangoLayout *pl = text_layout(cr, m, m->st.legend_pt, true, title);
     text_size(pl, &w, &h);
     g_object_unref(pl);
-    double row = m->st.legend_pt * u * 1.9;
+    double row = m->st.legend_pt * u * 1.9, rows = 0;
     for (int i = 0; i < n; i++) {
         pl = text_layout(cr, m, m->st.legend_pt, false, it[i].text);
         text_size(pl, &tw, &th);
         g_object_unref(pl);
-        w = fmax(w, row * 1.4 + tw);
+        double lead = it[i].radius > 0 ? 2 * it[i].radius + 6 * u : row * 1.4;
+        w = fmax(w, lead + tw);
+        rows += legend_row(m, &it[i]);
     }
-    return (rect_t){0, 0, w + 20 * u, h + n * row + 20 * u};
+    return (rect_t){0, 0, w + 20 * u, h + rows + 20 * u};
 }
 
 /* Share of a rectangle covered by land, sampled on a grid; the legend
@@ -732,9 +795,15 @@ static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
     draw_text(cr, m, pl, r.x + 10 * u, r.y + 10 * u, false);
     g_object_unref(pl);
     double y = r.y + 10 * u + th + 4 * u;
-    for (int i = 0; i < n; i++, y += row) {
+    for (int i = 0; i < n; y += legend_row(m, &it[i]), i++) {
         double sw = row * 0.8;
-        cairo_rectangle(cr, r.x + 10 * u, y + (row - sw) / 2, sw * 1.3, sw);
+        if (it[i].radius > 0) {
+            double rr = it[i].radius;
+            cairo_new_path(cr);
+            cairo_arc(cr, r.x + 10 * u + rr, y + rr, rr, 0, 2 * M_PI);
+        } else {
+            cairo_rectangle(cr, r.x + 10 * u, y + (row - sw) / 2, sw * 1.3, sw);
+        }
         set_rgb(cr, it[i].colour);
         cairo_fill_preserve(cr);
         set_rgb(cr, m->st.line_district);
@@ -742,7 +811,9 @@ static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
         cairo_stroke(cr);
         pl = text_layout(cr, m, m->st.legend_pt, false, it[i].text);
         text_size(pl, &tw, &th);
-        draw_text(cr, m, pl, r.x + 10 * u + row * 1.4, y + (row - th) / 2, false);
+        double lead = it[i].radius > 0 ? 2 * it[i].radius + 6 * u : row * 1.4;
+        double ih = legend_row(m, &it[i]);
+        draw_text(cr, m, pl, r.x + 10 * u + lead, y + (ih - th) / 2, false);
         size_t used = strlen(m->legend_text);
         snprintf(m->legend_text + used, sizeof m->legend_text - used, "%s%s",
                  used ? "; " : "", it[i].text);
@@ -1009,7 +1080,9 @@ static void draw_points(cairo_t *cr, im_map_t *m)
         }
         a = b;
     }
-    if (np <= 500)
+    /* With a choropleth underneath, the district labels speak for the
+     * places; dates beside every point would crowd them out. */
+    if (np <= 500 && m->type == IM_MAP_POINTS)
         draw_point_labels(cr, m, px);
     for (size_t i = 0; i < np; i++) {
         if (group[i] == 0)
@@ -1296,10 +1369,18 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     draw_countries(cr, m);
     draw_districts(cr, m);
     draw_province_lines(cr, m);
-    if (m->type == IM_MAP_CHOROPLETH) {
+    if (m->type == IM_MAP_CHOROPLETH || m->type == IM_MAP_SYMBOLS) {
         place_legend(cr, m, "Incidents");
         draw_legend(cr, m, "Incidents");
         draw_inset(cr, m);
+        if (m->type == IM_MAP_SYMBOLS)
+            draw_symbols(cr, m);
+        draw_labels(cr, m);
+    } else if (m->type == IM_MAP_CHOROPLETH_POINTS) {
+        place_legend(cr, m, "Incidents");
+        draw_legend(cr, m, "Incidents");
+        draw_inset(cr, m);
+        draw_points(cr, m);
         draw_labels(cr, m);
     } else {
         draw_points_legend(cr, m, &m->legend_rect);
@@ -1588,10 +1669,11 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
 {
     *out = NULL;
     im_map_options_t o = opt ? *opt : (im_map_options_t){0};
-    if (o.type == IM_MAP_CHOROPLETH && !values)
-        return im_error(ctx, IM_ERR_ARG, "a choropleth needs values");
-    if (o.type == IM_MAP_POINTS && !points)
-        return im_error(ctx, IM_ERR_ARG, "a point map needs points");
+    if (o.type != IM_MAP_POINTS && !values)
+        return im_error(ctx, IM_ERR_ARG, "this map needs values per district");
+    if ((o.type == IM_MAP_POINTS || o.type == IM_MAP_CHOROPLETH_POINTS) &&
+        !points)
+        return im_error(ctx, IM_ERR_ARG, "this map needs located incidents");
     int w = o.width_px ? o.width_px : 1600, h = o.height_px ? o.height_px : 1200;
     if (w < 200 || h < 200 || w > 20000 || h > 20000)
         return im_error(ctx, IM_ERR_ARG,

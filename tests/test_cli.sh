@@ -116,6 +116,14 @@ for ext in png svg pdf; do
   cmp -s "$tmp/same1.$ext" "$tmp/same2.$ext" || fail "two renders to $ext differ"
 done
 
+# Graduated symbols and choropleth with points.
+expect 0 "" -- "$bin" render "$tallies" --value-column count --type symbols -o "$tmp/sym.svg"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/sym.svg" | grep -q 'Legend: 20; 5; 1. Labels: Bajaur 36' \
+  || fail "symbols legend: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/sym.svg")"
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --type choropleth+points -o "$tmp/both.svg"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/both.svg" | grep -q 'Legend: 3; 2; 1; No recorded incident. Labels: Quetta 3; Mastung 3' \
+  || fail "choropleth+points: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/both.svg")"
+
 # Classification schemes and palettes: the legend in the SVG's text.
 expect 0 "" -- "$bin" render "$tallies" --value-column count --breaks 5,15,30 --palette Blues -o "$tmp/manual.svg"
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/manual.svg" | grep -q 'Legend: 31–36; 16–30; 6–15; 1–5; No recorded incident' \

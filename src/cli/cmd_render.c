@@ -22,7 +22,9 @@ static const char help[] =
     "it (--table NAME, default incidents) through GDAL.\n"
     "\n"
     "  -o, --output FILE        output; the extension picks PNG, SVG or PDF\n"
-    "  --type TYPE              choropleth (default) or points\n"
+    "  --type TYPE              choropleth (default), points, symbols\n"
+    "                           (a circle per district, area by value) or\n"
+    "                           choropleth+points\n"
     "  --value-column NAME      map this column's value per district\n"
     "  --district-column NAME   column naming the district (default district)\n"
     "  --boundaries SRC         any GDAL vector source of district polygons\n"
@@ -174,9 +176,13 @@ static int parse(int argc, char **argv, render_args_t *a)
                 a->map.type = IM_MAP_CHOROPLETH;
             else if (!strcmp(optarg, "points"))
                 a->map.type = IM_MAP_POINTS;
+            else if (!strcmp(optarg, "symbols"))
+                a->map.type = IM_MAP_SYMBOLS;
+            else if (!strcmp(optarg, "choropleth+points"))
+                a->map.type = IM_MAP_CHOROPLETH_POINTS;
             else {
-                cli_error(cmd, "--type: '%s' is not choropleth or points",
-                          optarg);
+                cli_error(cmd, "--type: '%s' is not choropleth, points, "
+                               "symbols or choropleth+points", optarg);
                 return -1;
             }
             break;
@@ -330,14 +336,17 @@ int cmd_render(int argc, char **argv)
     bool pg = cli_db_is_ogr(a.db);
     if (!st && a.db && !pg)
         st = cli_open_existing_store(ctx, "render", a.db, &store);
-    if (!st && a.map.type == IM_MAP_CHOROPLETH) {
+    bool want_values = a.map.type != IM_MAP_POINTS;
+    bool want_points = a.map.type == IM_MAP_POINTS ||
+                       a.map.type == IM_MAP_CHOROPLETH_POINTS;
+    if (!st && want_values) {
         im_values_options_t vo = {a.district_column, NULL, a.value_column};
         st = pg      ? im_values_from_ogr(ctx, gaz, layer, a.db, a.table,
                                           &a.filter, &values)
              : store ? im_values_from_store(store, gaz, layer, &a.filter, &values)
                      : im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
     }
-    if (!st && a.map.type == IM_MAP_POINTS)
+    if (!st && want_points)
         st = pg      ? im_points_from_ogr(ctx, a.db, a.table, &a.filter, &points)
              : store ? im_points_from_store(store, &a.filter, &points)
                      : im_points_read_csv(ctx, gaz, a.input, &points);
