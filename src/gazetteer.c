@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     char *id, *name, *province, *parent, *hq, *status, *created;
+    char *name_ur;
+    long pop2017, pop2023;
     double hq_lon, hq_lat;
     bool has_hq;
 } district_t;
@@ -323,6 +326,39 @@ nomem:
     return im_error(ctx, IM_ERR_NOMEM, "out of memory");
 }
 
+/* Urdu names and census populations (district-facts.csv).  Optional:
+ * a gazetteer without them still resolves places. */
+static im_status_t load_facts(im_ctx_t *ctx, im_gazetteer_t *g, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/district-facts.csv", dir);
+    if (access(path, R_OK) != 0)
+        return IM_OK;
+    static const char *const cols[] = {"district_id", "name_ur", "population_2017",
+                                       "population_2023", NULL};
+    int c[4];
+    im_csv_t *csv;
+    im_status_t st = open_table(ctx, dir, "district-facts.csv", cols, c, &csv);
+    if (st)
+        return st;
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        district_t *d = (district_t *)find_district(g, im_csv_field(csv, c[0]));
+        if (!d) {
+            st = im_error(ctx, IM_ERR_DATA, "%s:%ld: district_id: unknown '%s'",
+                          im_csv_path(csv), im_csv_line(csv),
+                          im_csv_field(csv, c[0]));
+            break;
+        }
+        free(d->name_ur);
+        d->name_ur = im_strdup(im_csv_field(csv, c[1]));
+        d->pop2017 = atol(im_csv_field(csv, c[2]));
+        d->pop2023 = atol(im_csv_field(csv, c[3]));
+    }
+    im_csv_free(csv);
+    return st ? st : r < 0 ? IM_ERR_PARSE : IM_OK;
+}
+
 im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
                               im_gazetteer_t **out)
 {
@@ -347,6 +383,8 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
         st = load_names(ctx, g, dir, "places.csv", "name", ENTRY_PLACE);
     if (!st)
         st = load_provinces(ctx, g, dir);
+    if (!st)
+        st = load_facts(ctx, g, dir);
     free(owned);
     if (st) {
         im_gazetteer_free(g);
@@ -369,6 +407,7 @@ void im_gazetteer_free(im_gazetteer_t *g)
         free(g->districts[i].hq);
         free(g->districts[i].status);
         free(g->districts[i].created);
+        free(g->districts[i].name_ur);
     }
     for (size_t i = 0; i < g->nentries; i++)
         free(g->entries[i].key);
@@ -657,7 +696,8 @@ void im_gazetteer_info(const im_gazetteer_t *g, size_t i, im_district_info_t *ou
     const district_t *d = &g->districts[i];
     *out = (im_district_info_t){d->id, d->name, d->province, d->hq, d->status,
                                 d->created, d->parent, d->has_hq, d->hq_lon,
-                                d->hq_lat};
+                                d->hq_lat, d->name_ur ? d->name_ur : "",
+                                d->pop2017, d->pop2023};
 }
 
 static void add_candidate(const im_gazetteer_t *g, const entry_t *e,
@@ -754,6 +794,9 @@ int im_gazetteer_push_district(im_gazetteer_t *g, const im_district_info_t *in)
     d->has_hq = in->has_hq;
     d->hq_lon = in->hq_lon_deg;
     d->hq_lat = in->hq_lat_deg;
+    d->name_ur = in->name_ur && *in->name_ur ? im_strdup(in->name_ur) : NULL;
+    d->pop2017 = in->population_2017;
+    d->pop2023 = in->population_2023;
     return d->id && d->name && d->province && d->hq && d->status && d->created
                ? 0 : -1;
 }
@@ -806,4 +849,16 @@ void im_gazetteer_province_key(const im_gazetteer_t *g, size_t i,
 {
     *out_name = g->provinces[i].name;
     *out_key = g->provinces[i].key;
+}
+
+long im_gazetteer_population(const im_gazetteer_t *g, const char *id)
+{
+    const district_t *d = find_district(g, id);
+    return d ? (d->pop2023 > 0 ? d->pop2023 : d->pop2017) : 0;
+}
+
+const char *im_gazetteer_name_ur(const im_gazetteer_t *g, const char *id)
+{
+    const district_t *d = find_district(g, id);
+    return d && d->name_ur && *d->name_ur ? d->name_ur : NULL;
 }

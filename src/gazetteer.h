@@ -14,6 +14,11 @@ const char *im_gazetteer_parent(const im_gazetteer_t *gaz, const char *id);
 bool im_gazetteer_district(const im_gazetteer_t *gaz, const char *id,
                            const char **out_name, const char **out_province);
 
+/* Latest census population of district id (2023, else 2017); 0 when
+ * unknown.  Urdu name, or NULL. */
+long im_gazetteer_population(const im_gazetteer_t *gaz, const char *id);
+const char *im_gazetteer_name_ur(const im_gazetteer_t *gaz, const char *id);
+
 /* Whether ancestor is reached from id by following parent links. */
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *gaz, const char *ancestor,
                               const char *id);

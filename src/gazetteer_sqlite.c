@@ -16,7 +16,8 @@ static const char schema[] =
     "PRAGMA user_version = 1;"
     "CREATE TABLE districts(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " province TEXT NOT NULL, hq TEXT, hq_lon REAL, hq_lat REAL,"
-    " status TEXT, created TEXT, parent TEXT REFERENCES districts(id));"
+    " status TEXT, created TEXT, parent TEXT REFERENCES districts(id),"
+    " name_ur TEXT, population_2017 INTEGER, population_2023 INTEGER);"
     "CREATE TABLE names(key TEXT NOT NULL, district_id TEXT NOT NULL"
     " REFERENCES districts(id), kind TEXT NOT NULL"
     " CHECK (kind IN ('name','alias','place')), lon REAL, lat REAL);"
@@ -42,7 +43,7 @@ static int write_all(sqlite3 *db, const im_gazetteer_t *g)
     sqlite3_stmt *d = NULL, *n = NULL, *p = NULL;
     int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "INSERT INTO districts VALUES(?,?,?,?,?,?,?,?,?)",
+        rc = sqlite3_prepare_v2(db, "INSERT INTO districts VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &d, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db, "INSERT INTO names VALUES(?,?,?,?,?)", -1,
@@ -68,6 +69,9 @@ static int write_all(sqlite3 *db, const im_gazetteer_t *g)
         bind_text_or_null(d, 7, x.status);
         bind_text_or_null(d, 8, x.created);
         bind_text_or_null(d, 9, x.parent);
+        bind_text_or_null(d, 10, x.name_ur);
+        sqlite3_bind_int64(d, 11, x.population_2017);
+        sqlite3_bind_int64(d, 12, x.population_2023);
         rc = sqlite3_step(d) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     static const char *const kinds[] = {"", "name", "alias", "place"};
@@ -136,14 +140,18 @@ static int read_all(sqlite3 *db, im_gazetteer_t *g)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, "SELECT id,name,province,hq,hq_lon,hq_lat,"
-                                    "status,created,parent FROM districts",
+                                    "status,created,parent,name_ur,"
+                                    "population_2017,population_2023 "
+                                    "FROM districts",
                                 -1, &s, NULL);
     while (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
         im_district_info_t x = {
             col_text(s, 0), col_text(s, 1), col_text(s, 2), col_text(s, 3),
             col_text(s, 6), col_text(s, 7), col_text(s, 8),
             sqlite3_column_type(s, 4) != SQLITE_NULL,
-            sqlite3_column_double(s, 4), sqlite3_column_double(s, 5)};
+            sqlite3_column_double(s, 4), sqlite3_column_double(s, 5),
+            col_text(s, 9), (long)sqlite3_column_int64(s, 10),
+            (long)sqlite3_column_int64(s, 11)};
         if (im_gazetteer_push_district(g, &x))
             rc = SQLITE_NOMEM;
     }

@@ -194,6 +194,8 @@ typedef struct {
     const char *id, *name, *province, *hq, *status, *created, *parent;
     bool has_hq;
     double hq_lon_deg, hq_lat_deg;
+    const char *name_ur;         /* Urdu name; "" when unknown */
+    long population_2017, population_2023;   /* census; 0 when unknown */
 } im_district_info_t;
 
 /* Districts in id order: i from 0 to the count.  Strings borrowed. */
@@ -365,6 +367,12 @@ im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 void im_values_free(im_values_t *values);
 /* Value of polygon i; false when the input had no record for it. */
 bool im_values_get(const im_values_t *values, size_t i, double *out_value);
+/* Turns every value into a rate per `per` inhabitants (e.g. 100000),
+ * with the census population of each polygon's district from the
+ * gazetteer (2023, else 2017).  Polygons without a population lose their
+ * value, with a warning. */
+im_status_t im_values_per_population(im_ctx_t *ctx, im_values_t *values,
+                                     const im_layer_t *layer, double per);
 /* Whether values are whole counts (legend ranges like 1-4) or rates. */
 bool im_values_are_counts(const im_values_t *values);
 
@@ -479,6 +487,8 @@ typedef struct {
     const double *breaks;        /* manual upper bounds */
     int nbreaks;
     const char *palette;         /* ColorBrewer name (styles/palettes.csv) */
+    const char *lang;            /* district names: "en" (default), "ur"
+                                    or "en+ur" */
     double dpi;                  /* recorded in PNG files; 0: 96 */
     bool no_inset;               /* leave out the locator inset */
 } im_map_options_t;

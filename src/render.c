@@ -59,6 +59,7 @@ struct im_map {
     double dpi;
     bool inset;
     im_scheme_t scheme;
+    char lang[8];
     double breaks[IM_MAX_CLASSES];
     int nbreaks;
     double ext[4];          /* projected extent of the selection */
@@ -528,6 +529,11 @@ static void label_text(const im_map_t *m, size_t i, double v, char *out,
     else
         snprintf(num, sizeof num, "%.3g", v);
     const char *name = im_layer_display_name(m->layer, i);
+    const char *id = im_layer_district_id(m->layer, i);
+    const char *ur = id ? im_gazetteer_name_ur(im_layer_gazetteer(m->layer), id)
+                        : NULL;
+    if (!strcmp(m->lang, "ur") && ur)
+        name = ur;
     size_t o = 0;
     for (const char *t = m->label_template; *t && o + 1 < n;) {
         const char *sub = NULL;
@@ -547,6 +553,8 @@ static void label_text(const im_map_t *m, size_t i, double v, char *out,
         }
     }
     out[o] = '\0';
+    if (!strcmp(m->lang, "en+ur") && ur)
+        snprintf(out + o, n - o, "\n%s", ur);
 }
 
 typedef struct { size_t i; double v; } ranked_t;
@@ -579,6 +587,7 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
         char text[256];
         label_text(m, order[j].i, order[j].v, text, sizeof text);
         PangoLayout *pl = text_layout(cr, m, m->st.label_pt, true, text);
+        pango_layout_set_alignment(pl, PANGO_ALIGN_CENTER);
         double w, h;
         text_size(pl, &w, &h);
         im_xy_t a = to_px(m, m->label_xy[order[j].i]);
@@ -622,6 +631,8 @@ static void range_text(const im_map_t *m, int c, char *out, size_t n)
             snprintf(out, n, "%.0f", lo);
         else
             snprintf(out, n, "%.0f\xE2\x80\x93%.0f", lo, hi);
+    } else if (lo == hi) {
+        snprintf(out, n, "%.3g", lo);
     } else {
         snprintf(out, n, "%.3g\xE2\x80\x93%.3g", lo, hi);
     }
@@ -1692,6 +1703,12 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     m->classes.n = o.classes;
     m->dpi = o.dpi > 0 ? o.dpi : 96;
     m->scheme = o.scheme;
+    snprintf(m->lang, sizeof m->lang, "%s", o.lang ? o.lang : "en");
+    if (strcmp(m->lang, "en") && strcmp(m->lang, "ur") && strcmp(m->lang, "en+ur")) {
+        im_map_free(m);
+        return im_error(ctx, IM_ERR_ARG, "language '%s' is not en, ur or en+ur",
+                        o.lang);
+    }
     m->nbreaks = o.nbreaks < IM_MAX_CLASSES ? o.nbreaks : IM_MAX_CLASSES;
     for (int b = 0; b < m->nbreaks; b++)
         m->breaks[b] = o.breaks[b];

@@ -208,3 +208,29 @@ void im_values_add(im_values_t *V, size_t i, double v)
     if (v != floor(v))
         V->counts = false;
 }
+
+im_status_t im_values_per_population(im_ctx_t *ctx, im_values_t *V,
+                                     const im_layer_t *layer, double per)
+{
+    if (!(per > 0))
+        return im_error(ctx, IM_ERR_ARG, "--per must be positive");
+    const im_gazetteer_t *gaz = im_layer_gazetteer(layer);
+    int missing = 0;
+    for (size_t i = 0; i < V->n; i++) {
+        if (!V->has[i])
+            continue;
+        const char *id = im_layer_district_id(layer, i);
+        long pop = id ? im_gazetteer_population(gaz, id) : 0;
+        if (pop <= 0) {
+            V->has[i] = false;
+            missing++;
+            im_warn(ctx, "no population for %s; left without a rate",
+                    im_layer_display_name(layer, i));
+            continue;
+        }
+        V->v[i] = V->v[i] / (double)pop * per;
+    }
+    (void)missing;
+    V->counts = false;
+    return IM_OK;
+}

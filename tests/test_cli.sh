@@ -124,6 +124,25 @@ expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --type choropleth+p
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/both.svg" | grep -q 'Legend: 3; 2; 1; No recorded incident. Labels: Quetta 3; Mastung 3' \
   || fail "choropleth+points: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/both.svg")"
 
+# Urdu names, shaped by Pango, and kept as Unicode text in the SVG.
+expect 0 "" -- "$bin" render "$tallies" --value-column count --lang ur -o "$tmp/ur.svg"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/ur.svg" | grep -q 'مستونگ 12' \
+  || fail "Urdu label: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/ur.svg")"
+expect 0 "" -- "$bin" render "$tallies" --value-column count --lang en+ur -o "$tmp/enur.pdf"
+pdftotext "$tmp/enur.pdf" - | grep -q 'Mastung 12' || fail "en+ur keeps the English label"
+expect 2 "--lang: 'fr'" -- "$bin" render "$tallies" --value-column count --lang fr -o "$tmp/x.png"
+
+# Rates per 100,000 inhabitants from the gazetteer's census figures,
+# checked against the table itself.
+expect 0 "" -- "$bin" render "$tallies" --value-column count --per 100000 -o "$tmp/per.svg"
+want=$(python3 -c "
+import csv
+pop = {r['district_id']: int(r['population_2023'] or r['population_2017']) for r in csv.DictReader(open('$root/data/gazetteer/district-facts.csv')) if (r['population_2023'] or r['population_2017'])}
+print('Bajaur %.3g' % (36 / pop['kp-bajaur'] * 1e5))")
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/per.svg" | grep -q "$want" \
+  || fail "rate label '$want': $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/per.svg")"
+expect 2 "--per: 'many'" -- "$bin" render "$tallies" --value-column count --per many -o "$tmp/x.png"
+
 # Classification schemes and palettes: the legend in the SVG's text.
 expect 0 "" -- "$bin" render "$tallies" --value-column count --breaks 5,15,30 --palette Blues -o "$tmp/manual.svg"
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/manual.svg" | grep -q 'Legend: 31–36; 16–30; 6–15; 1–5; No recorded incident' \

@@ -40,6 +40,10 @@ static const char help[] =
     "  --scheme NAME            jenks (default: Fisher-Jenks natural breaks),\n"
     "                           quantile, equal, headtail or manual\n"
     "  --breaks 1,5,10,20       upper bounds of the classes (implies manual)\n"
+    "  --lang LANG              district names in en (default), ur (Urdu) or\n"
+    "                           en+ur (both)\n"
+    "  --per N                  map rates per N inhabitants (e.g. 100000),\n"
+    "                           from census populations in the gazetteer\n"
     "  --palette NAME           ColorBrewer ramp: YlOrRd (default), Reds,\n"
     "                           Blues, ... (see styles/README.md)\n"
     "  --width PX, --height PX  size (default 1600 x 1200)\n"
@@ -57,7 +61,7 @@ enum {
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
     OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET,
-    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE
+    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE, OPT_LANG, OPT_PER
 };
 
 static const struct option options[] = {
@@ -90,6 +94,8 @@ static const struct option options[] = {
     {"scheme", required_argument, NULL, OPT_SCHEME},
     {"breaks", required_argument, NULL, OPT_BREAKS},
     {"palette", required_argument, NULL, OPT_PALETTE},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"per", required_argument, NULL, OPT_PER},
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +105,7 @@ typedef struct {
     im_filter_t filter;
     im_map_options_t map;
     double breaks[IM_MAX_CLASSES];
+    double per;
 } render_args_t;
 
 /* "1,5,10,20": ascending upper bounds. */
@@ -215,6 +222,23 @@ static int parse(int argc, char **argv, render_args_t *a)
         case OPT_DB: a->db = optarg; break;
         case OPT_PRESET: a->preset = optarg; break;
         case OPT_PALETTE: a->map.palette = optarg; break;
+        case OPT_LANG:
+            if (strcmp(optarg, "en") && strcmp(optarg, "ur") &&
+                strcmp(optarg, "en+ur")) {
+                cli_error(cmd, "--lang: '%s' is not en, ur or en+ur", optarg);
+                return -1;
+            }
+            a->map.lang = optarg;
+            break;
+        case OPT_PER: {
+            char *end;
+            a->per = strtod(optarg, &end);
+            if (*end || !(a->per > 0)) {
+                cli_error(cmd, "--per: '%s' is not a positive number", optarg);
+                return -1;
+            }
+            break;
+        }
         case OPT_BREAKS:
             if (parse_breaks(a, optarg))
                 return -1;
@@ -351,6 +375,8 @@ int cmd_render(int argc, char **argv)
              : store ? im_points_from_store(store, &a.filter, &points)
                      : im_points_read_csv(ctx, gaz, a.input, &points);
     im_store_free(store);
+    if (!st && values && a.per > 0)
+        st = im_values_per_population(ctx, values, layer, a.per);
     if (!st && a.provinces) {
         prov_buf = strdup(a.provinces);
         prov = prov_buf ? split_list(prov_buf) : NULL;
