@@ -2,6 +2,8 @@
  * test_render_seed.c: the seed tallies rendered for real from the embedded
  * boundaries, checked by looking inside the PNG, PDF and SVG.
  */
+#include "gazetteer.h"
+#include "layer.h"
 #include "render_check.h"
 
 #include <unistd.h>
@@ -224,6 +226,58 @@ int main(void)
                       sizes[k][1], a, b);
             }
         im_map_free(pm);
+    }
+    /* Every district of the three provinces with a value, on a small
+     * page: labels shrink, move or get leader lines, and whatever cannot
+     * be placed is counted as dropped; none overlap. */
+    {
+        char dense[1024];
+        snprintf(dense, sizeof dense, "%s/dense.csv", test_tmpdir());
+        FILE *f = fopen(dense, "w");
+        fputs("district,count\n", f);
+        int wanted = 0;
+        for (size_t i = 0; i < im_layer_count(layer); i++) {
+            const char *p = im_layer_province(layer, i);
+            const char *id = im_layer_district_id(layer, i);
+            if (p && id && (!strcmp(p, "Balochistan") || !strcmp(p, "Sindh") ||
+                            !strcmp(p, "Khyber Pakhtunkhwa"))) {
+                const char *name;
+                im_gazetteer_district(gaz, id, &name, NULL);
+                fprintf(f, "\"%s\",%zu\n", name, i + 1);
+                wanted++;
+            }
+        }
+        fclose(f);
+        im_values_t *dv = NULL;
+        im_map_t *dm = NULL;
+        CHECK(im_values_read_csv(ctx, gaz, layer, dense, &vo, &dv) == IM_OK,
+              "%s", im_ctx_errmsg(ctx));
+        im_map_options_t dopt = {.width_px = 800, .height_px = 600};
+        if (dv)
+            CHECK(im_map_new(ctx, layer, dv, NULL, &dopt, &dm) == IM_OK, "%s",
+                  im_ctx_errmsg(ctx));
+        unsigned char *png = NULL;
+        size_t png_len = 0;
+        if (dm)
+            CHECK(im_map_write_buffer(dm, "png", &png, &png_len) == IM_OK, "%s",
+                  im_ctx_errmsg(ctx));
+        free(png);
+        size_t nl = dm ? im_map_label_count(dm) : 0;
+        CHECK(dm && (int)nl + im_map_labels_dropped(dm) == wanted,
+              "%zu placed + %d dropped = %d districts", nl,
+              dm ? im_map_labels_dropped(dm) : -1, wanted);
+        CHECK(nl > (size_t)wanted / 2, "most labels placed: %zu of %d", nl, wanted);
+        for (size_t a = 0; a <= nl; a++)
+            for (size_t b = a + 1; b <= nl; b++) {
+                double ax, ay, aw, ah, bx, by, bw, bh;
+                im_map_label_box(dm, a, &ax, &ay, &aw, &ah);
+                im_map_label_box(dm, b, &bx, &by, &bw, &bh);
+                CHECK(ax + aw <= bx || bx + bw <= ax || ay + ah <= by ||
+                          by + bh <= ay,
+                      "dense: boxes %zu and %zu overlap", a, b);
+            }
+        im_map_free(dm);
+        im_values_free(dv);
     }
     CHECK(im_map_new(ctx, layer, values, NULL, &mo, &map) == IM_OK, "%s",
           im_ctx_errmsg(ctx));
