@@ -12,6 +12,7 @@
 #include "layer.h"
 #include "projection.h"
 #include "style.h"
+#include "values.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -927,6 +928,21 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
         PangoLayout *pl = text_layout(cr, m, m->st.subtitle_pt, false,
                                       m->subtitle);
         draw_text(cr, m, pl, margin, y, false);
+        g_object_unref(pl);
+    }
+    /* The span of the data, at the top right: a briefing map must say
+     * when its incidents happened. */
+    char span[96];
+    if (m->values && im_values_date_range(m->values, span + 16, sizeof span - 16)) {
+        memcpy(span, "Incidents dated ", 16);
+        PangoLayout *pl = text_layout(cr, m, m->st.subtitle_pt, false, span);
+        double w, h;
+        text_size(pl, &w, &h);
+        cairo_save(cr);
+        set_rgb(cr, m->st.muted_text);
+        cairo_move_to(cr, m->width - margin - w, margin + m->st.title_pt * m->unit * 0.35);
+        pango_cairo_show_layout(cr, pl);
+        cairo_restore(cr);
         g_object_unref(pl);
     }
     if (m->source) {

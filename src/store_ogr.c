@@ -665,8 +665,14 @@ im_status_t im_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     OGRFeatureH feat;
     while (!st && (feat = next_feature(&r)) != NULL) {
         size_t i = polygon_of(&r, feat, gaz, layer, &geo, &lost, &st);
-        if (i != (size_t)-1)
+        if (i != (size_t)-1) {
             im_values_add(V, i, 1);
+            char dbuf[32];
+            const char *date = date_of(&r, feat, C_DATE, dbuf, sizeof dbuf);
+            im_date_t d;
+            if (date && im_date_parse(date, &d))
+                im_values_note_date(V, &d);
+        }
         OGR_F_Destroy(feat);
     }
     if (!st)

@@ -63,6 +63,16 @@ im_status_t im_values_from_store(im_store_t *s, const im_gazetteer_t *gaz,
     }
     sqlite3_finalize(st);
     (void)lost;
+    /* The span of the records mapped, for the map's date line. */
+    if (query(s, "SELECT DISTINCT date FROM incidents", f,
+              "AND district_id IS NOT NULL AND date IS NOT NULL", &st) == IM_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            im_date_t d;
+            if (im_date_parse((const char *)sqlite3_column_text(st, 0), &d))
+                im_values_note_date(V, &d);
+        }
+        sqlite3_finalize(st);
+    }
     *out = V;
     return IM_OK;
 }

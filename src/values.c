@@ -10,8 +10,10 @@
 #include "incimap.h"
 #include "layer.h"
 #include "values.h"
+#include "dates.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,32 @@ struct im_values {
     const char **id;  /* district first counted in each polygon; borrowed */
     size_t n;
     bool counts;
+    im_date_t first, last;   /* dates of the records, if they have any */
 };
+
+void im_values_note_date(im_values_t *V, const im_date_t *d)
+{
+    if (d->precision == IM_DATE_NONE)
+        return;
+    if (V->first.precision == IM_DATE_NONE || im_date_compare(d, &V->first) < 0)
+        V->first = *d;
+    if (V->last.precision == IM_DATE_NONE || im_date_compare(d, &V->last) > 0)
+        V->last = *d;
+}
+
+bool im_values_date_range(const im_values_t *V, char *out, size_t n)
+{
+    if (V->first.precision == IM_DATE_NONE)
+        return false;
+    char a[16], b[16];
+    im_date_format(&V->first, a, sizeof a);
+    im_date_format(&V->last, b, sizeof b);
+    if (strcmp(a, b))
+        snprintf(out, n, "%s \xE2\x80\x93 %s", a, b);
+    else
+        snprintf(out, n, "%s", a);
+    return true;
+}
 
 /* Resolves the district named on the current row to a polygon index. */
 static im_status_t row_polygon(im_ctx_t *ctx, const im_gazetteer_t *gaz,
@@ -117,11 +144,15 @@ im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     }
     V->n = n;
     V->counts = true;
+    int date_col = vcol < 0 ? im_csv_column(csv, "date") : -1;
     int r;
     while ((r = im_csv_next(csv)) == 1) {
         size_t i = 0;
         double v = 1;
         const char *id = NULL;
+        im_date_t d;
+        if (date_col >= 0 && im_date_parse(im_csv_field(csv, date_col), &d))
+            im_values_note_date(V, &d);
         st = row_polygon(ctx, gaz, layer, csv, dcol, pcol, &i, &id);
         if (!st && vcol >= 0)
             st = parse_value(ctx, csv, vcol, &v);

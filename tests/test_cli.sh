@@ -116,6 +116,10 @@ for ext in png svg pdf; do
   cmp -s "$tmp/same1.$ext" "$tmp/same2.$ext" || fail "two renders to $ext differ"
 done
 
+# The span of the records' dates is on the map.
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" -o "$tmp/span.pdf"
+pdftotext "$tmp/span.pdf" - | grep -q 'Incidents dated 2015-05-13 – 2025-03' || fail "date span on the map"
+
 # Graduated symbols and choropleth with points.
 expect 0 "" -- "$bin" render "$tallies" --value-column count --type symbols -o "$tmp/sym.svg"
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/sym.svg" | grep -q 'Legend: 20; 5; 1. Labels: Bajaur 36' \
