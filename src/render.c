@@ -71,6 +71,10 @@ struct im_map {
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
     size_t drawn_len, drawn_cap;
     char legend_text[1024]; /* the legend's entries, for the SVG */
+    bool svg_text;          /* text is recorded for the SVG, not drawn */
+    struct svg_text { char *text; double x, y, size; bool bold, italic, halo;
+                      im_rgb_t rgb; } *texts;
+    size_t ntexts;
 };
 
 static const char *const default_provinces[] = {
@@ -371,11 +375,63 @@ static void remember_text(im_map_t *m, const char *text)
                                      m->drawn_len ? "; " : "", text);
 }
 
-/* Draws text with its top-left corner at (x, y), with a halo so that it
- * stays readable over any fill. */
-static void draw_text(cairo_t *cr, const im_map_t *m, PangoLayout *pl, double x,
-                      double y, bool halo)
+static void clear_svg_text(im_map_t *m)
 {
+    for (size_t i = 0; i < m->ntexts; i++)
+        free(m->texts[i].text);
+    free(m->texts);
+    m->texts = NULL;
+    m->ntexts = 0;
+}
+
+/* Records each line of a layout as an SVG <text> centred on the line, so
+ * that right-to-left lines (Urdu) anchor the same way as the rest. */
+static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
+                            double x, double y, im_rgb_t rgb, bool halo)
+{
+    const char *all = pango_layout_get_text(pl);
+    const PangoFontDescription *fd = pango_layout_get_font_description(pl);
+    PangoLayoutIter *it = pango_layout_get_iter(pl);
+    do {
+        PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
+        PangoRectangle logical;
+        pango_layout_iter_get_line_extents(it, NULL, &logical);
+        if (line->length <= 0)
+            continue;
+        struct svg_text *t = realloc(m->texts, (m->ntexts + 1) * sizeof *t);
+        if (!t)
+            break;
+        m->texts = t;
+        t += m->ntexts;
+        t->text = strndup(all + line->start_index, (size_t)line->length);
+        if (!t->text)
+            break;
+        double lx = x + (logical.x + logical.width / 2.0) / PANGO_SCALE;
+        double ly = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
+        cairo_user_to_device(cr, &lx, &ly);
+        t->x = lx;
+        t->y = ly;
+        t->size = (double)pango_font_description_get_size(fd) / PANGO_SCALE;
+        t->bold = pango_font_description_get_weight(fd) >= PANGO_WEIGHT_BOLD;
+        t->italic = pango_font_description_get_style(fd) != PANGO_STYLE_NORMAL;
+        t->halo = halo;
+        t->rgb = rgb;
+        m->ntexts++;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+}
+
+/* Every piece of text goes through here: drawn with Cairo, or for SVG
+ * recorded and written as <text> by our own writer, because Cairo's SVG
+ * surface turns text into glyph outlines that nothing can select, search
+ * or edit. */
+static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
+                      double y, im_rgb_t rgb, bool halo)
+{
+    if (m->svg_text) {
+        record_svg_text(cr, m, pl, x, y, rgb, halo);
+        return;
+    }
     cairo_move_to(cr, x, y);
     if (halo) {
         pango_cairo_layout_path(cr, pl);
@@ -385,8 +441,16 @@ static void draw_text(cairo_t *cr, const im_map_t *m, PangoLayout *pl, double x,
         cairo_stroke(cr);
         cairo_move_to(cr, x, y);
     }
-    set_rgb(cr, m->st.text);
+    set_rgb(cr, rgb);
     pango_cairo_show_layout(cr, pl);
+}
+
+/* Draws text with its top-left corner at (x, y), with a halo so that it
+ * stays readable over any fill. */
+static void draw_text(cairo_t *cr, const im_map_t *m, PangoLayout *pl, double x,
+                      double y, bool halo)
+{
+    show_text(cr, (im_map_t *)m, pl, x, y, m->st.text, halo);
 }
 
 /* ---- map body ---------------------------------------------------------- */
@@ -465,12 +529,9 @@ static void draw_place_names(cairo_t *cr, const im_map_t *m)
         rect_t r = {a.x - w / 2, a.y - h / 2, w, h};
         if (inside(m->map_rect, r) && !overlaps(r, m->legend_rect) &&
             !overlaps(r, m->inset_rect)) {
-            cairo_move_to(cr, r.x, r.y);
-            if (p->sea)
-                cairo_set_source_rgb(cr, 0.45, 0.58, 0.70);
-            else
-                set_rgb(cr, m->st.muted_text);
-            pango_cairo_show_layout(cr, pl);
+            im_rgb_t sea = {0.45, 0.58, 0.70};
+            show_text(cr, (im_map_t *)m, pl, r.x, r.y,
+                      p->sea ? sea : m->st.muted_text, false);
         }
         g_object_unref(pl);
     }
@@ -938,11 +999,9 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
         PangoLayout *pl = text_layout(cr, m, m->st.subtitle_pt, false, span);
         double w, h;
         text_size(pl, &w, &h);
-        cairo_save(cr);
-        set_rgb(cr, m->st.muted_text);
-        cairo_move_to(cr, m->width - margin - w, margin + m->st.title_pt * m->unit * 0.35);
-        pango_cairo_show_layout(cr, pl);
-        cairo_restore(cr);
+        show_text(cr, (im_map_t *)m, pl, m->width - margin - w,
+                  margin + m->st.title_pt * m->unit * 0.35, m->st.muted_text,
+                  false);
         g_object_unref(pl);
     }
     if (m->source) {
@@ -951,11 +1010,8 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
         pango_layout_set_wrap(pl, PANGO_WRAP_WORD);
         double w, h;
         text_size(pl, &w, &h);
-        cairo_save(cr);
-        set_rgb(cr, m->st.muted_text);
-        cairo_move_to(cr, margin, m->height - margin - h);
-        pango_cairo_show_layout(cr, pl);
-        cairo_restore(cr);
+        show_text(cr, (im_map_t *)m, pl, margin, m->height - margin - h,
+                  m->st.muted_text, false);
         g_object_unref(pl);
     }
 }
@@ -1529,8 +1585,41 @@ static im_status_t svg_add_text(im_map_t *m, membuf_t *svg)
               membuf_xml(&out, m->legend_text) ||
               membuf_puts(&out, ". Labels: ") ||
               membuf_xml(&out, m->drawn_text) || membuf_puts(&out, ". ") ||
-              membuf_xml(&out, m->source) || membuf_puts(&out, "</desc>") ||
-              membuf_write(&out, svg->data + head, (unsigned)(svg->len - head));
+              membuf_xml(&out, m->source) || membuf_puts(&out, "</desc>");
+    /* Cairo's drawing, then the text on top, as it is drawn last. */
+    const char *close = NULL;
+    for (size_t i = svg->len; i >= 6 && !close; i--)
+        if (memcmp(data + i - 6, "</svg>", 6) == 0)
+            close = data + i - 6;
+    size_t body_end = close ? (size_t)(close - data) : svg->len;
+    bad = bad || membuf_write(&out, svg->data + head, (unsigned)(body_end - head));
+    bad = bad || membuf_puts(&out, "<g id=\"text\" font-family=\"");
+    bad = bad || membuf_xml(&out, m->st.font);
+    bad = bad || membuf_puts(&out, "\" text-anchor=\"middle\">\n");
+    for (size_t i = 0; !bad && i < m->ntexts; i++) {
+        const struct svg_text *t = &m->texts[i];
+        char attrs[512];
+        snprintf(attrs, sizeof attrs,
+                 "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.2f\"%s%s "
+                 "fill=\"#%02x%02x%02x\"",
+                 t->x, t->y, t->size, t->bold ? " font-weight=\"bold\"" : "",
+                 t->italic ? " font-style=\"italic\"" : "",
+                 (int)lround(t->rgb.r * 255), (int)lround(t->rgb.g * 255),
+                 (int)lround(t->rgb.b * 255));
+        bad = membuf_puts(&out, attrs);
+        if (!bad && t->halo) {
+            snprintf(attrs, sizeof attrs,
+                     " stroke=\"#%02x%02x%02x\" stroke-width=\"%.2f\" "
+                     "stroke-linejoin=\"round\" paint-order=\"stroke\"",
+                     (int)lround(m->st.halo.r * 255), (int)lround(m->st.halo.g * 255),
+                     (int)lround(m->st.halo.b * 255), 2.5 * m->unit);
+            bad = membuf_puts(&out, attrs);
+        }
+        bad = bad || membuf_puts(&out, ">") || membuf_xml(&out, t->text) ||
+              membuf_puts(&out, "</text>\n");
+    }
+    bad = bad || membuf_puts(&out, "</g>\n") ||
+          membuf_write(&out, svg->data + body_end, (unsigned)(svg->len - body_end));
     if (bad) {
         free(out.data);
         return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
@@ -1618,7 +1707,10 @@ static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
             cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, m->title);
     }
     cairo_t *cr = cairo_create(s);
+    clear_svg_text(m);
+    m->svg_text = kind == OUT_SVG;
     draw_map(cr, m);
+    m->svg_text = false;
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     if (!cs && kind == OUT_PNG)
@@ -1832,6 +1924,7 @@ void im_map_free(im_map_t *m)
     free(m->label_template);
     free(m->drawn_text);
     free(m->labels);
+    clear_svg_text(m);
     im_proj_free(m->proj);
     free(m);
 }

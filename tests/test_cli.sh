@@ -132,6 +132,7 @@ xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/both.svg" | grep -q 'Le
 expect 0 "" -- "$bin" render "$tallies" --value-column count --lang ur -o "$tmp/ur.svg"
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/ur.svg" | grep -q 'مستونگ 12' \
   || fail "Urdu label: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/ur.svg")"
+grep -q '>مستونگ 12</text>' "$tmp/ur.svg" || fail "Urdu label as an SVG <text> element"
 expect 0 "" -- "$bin" render "$tallies" --value-column count --lang en+ur -o "$tmp/enur.pdf"
 pdftotext "$tmp/enur.pdf" - | grep -q 'Mastung 12' || fail "en+ur keeps the English label"
 expect 2 "--lang: 'fr'" -- "$bin" render "$tallies" --value-column count --lang fr -o "$tmp/x.png"

@@ -163,6 +163,15 @@ int main(void)
     snprintf(cmd, sizeof cmd, "xmllint --xpath 'string(//*[local-name()=\"title\"])' '%s'", out);
     command_output(cmd, buf, sizeof buf);
     CHECK(strstr(buf, "Seed tallies") != NULL, "SVG title: %s", buf);
+    /* Text as <text> elements, selectable and searchable. */
+    for (size_t k = 0; k < 4; k++) {
+        snprintf(cmd, sizeof cmd,
+                 "xmllint --xpath 'count(//*[local-name()=\"text\"][.=\"%s\"])' '%s'",
+                 labels[k], out);
+        command_output(cmd, buf, sizeof buf);
+        CHECK(atoi(buf) == 1, "one <text> element '%s' in the SVG (%s)",
+              labels[k], buf);
+    }
     snprintf(cmd, sizeof cmd, "grep -c '<path' '%s'", out);
     command_output(cmd, buf, sizeof buf);
     CHECK(atoi(buf) > 100, "SVG has the district paths (%s)", buf);
