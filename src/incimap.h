@@ -487,6 +487,7 @@ typedef struct {
     const double *breaks;        /* manual upper bounds */
     int nbreaks;
     const char *palette;         /* ColorBrewer name (styles/palettes.csv) */
+    const char *legend_title;    /* NULL: "Incidents" */
     const char *lang;            /* district names: "en" (default), "ur"
                                     or "en+ur" */
     double dpi;                  /* recorded in PNG files; 0: 96 */

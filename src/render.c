@@ -61,6 +61,7 @@ struct im_map {
     bool inset;
     im_scheme_t scheme;
     char lang[8];
+    char legend_title[96];
     double breaks[IM_MAX_CLASSES];
     int nbreaks;
     double ext[4];          /* projected extent of the selection */
@@ -1484,15 +1485,15 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     draw_districts(cr, m);
     draw_province_lines(cr, m);
     if (m->type == IM_MAP_CHOROPLETH || m->type == IM_MAP_SYMBOLS) {
-        place_legend(cr, m, "Incidents");
-        draw_legend(cr, m, "Incidents");
+        place_legend(cr, m, m->legend_title);
+        draw_legend(cr, m, m->legend_title);
         draw_inset(cr, m);
         if (m->type == IM_MAP_SYMBOLS)
             draw_symbols(cr, m);
         draw_labels(cr, m);
     } else if (m->type == IM_MAP_CHOROPLETH_POINTS) {
-        place_legend(cr, m, "Incidents");
-        draw_legend(cr, m, "Incidents");
+        place_legend(cr, m, m->legend_title);
+        draw_legend(cr, m, m->legend_title);
         draw_inset(cr, m);
         draw_points(cr, m);
         draw_labels(cr, m);
@@ -1842,6 +1843,8 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     m->classes.n = o.classes;
     m->dpi = o.dpi > 0 ? o.dpi : 96;
     m->scheme = o.scheme;
+    snprintf(m->legend_title, sizeof m->legend_title, "%s",
+             o.legend_title ? o.legend_title : "Incidents");
     snprintf(m->lang, sizeof m->lang, "%s", o.lang ? o.lang : "en");
     if (strcmp(m->lang, "en") && strcmp(m->lang, "ur") && strcmp(m->lang, "en+ur")) {
         im_map_free(m);

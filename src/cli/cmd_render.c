@@ -375,8 +375,12 @@ int cmd_render(int argc, char **argv)
              : store ? im_points_from_store(store, &a.filter, &points)
                      : im_points_read_csv(ctx, gaz, a.input, &points);
     im_store_free(store);
-    if (!st && values && a.per > 0)
+    char legend_title[96];
+    if (!st && values && a.per > 0) {
         st = im_values_per_population(ctx, values, layer, a.per);
+        snprintf(legend_title, sizeof legend_title, "Incidents per %.0f", a.per);
+        a.map.legend_title = legend_title;
+    }
     if (!st && a.provinces) {
         prov_buf = strdup(a.provinces);
         prov = prov_buf ? split_list(prov_buf) : NULL;
