@@ -466,3 +466,20 @@ double im_csv_progress(const im_csv_t *c)
 {
     return c->size > 0 ? (double)c->consumed / (double)c->size : 1.0;
 }
+
+void im_csv_write_field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

@@ -9,6 +9,8 @@
 
 #include "incimap.h"
 
+#include <stdio.h>
+
 typedef struct im_csv im_csv_t;
 
 /* Opens path and reads its header row.  Caller owns *out. */
@@ -28,6 +30,10 @@ int im_csv_nfields(const im_csv_t *csv);
 /* Line (1-based) on which the current row starts. */
 long im_csv_line(const im_csv_t *csv);
 const char *im_csv_path(const im_csv_t *csv);
+/* Writes s as one CSV field (RFC 4180: quoted when it holds a comma,
+ * quote or line end; NULL as empty). */
+void im_csv_write_field(FILE *f, const char *s);
+
 /* Share of the file read so far, 0..1, for progress bars. */
 double im_csv_progress(const im_csv_t *csv);
 /* Whether the file was read as Windows-1252 and converted to UTF-8: true

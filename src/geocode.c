@@ -129,21 +129,9 @@ static im_status_t build_index(im_ctx_t *ctx, im_geocoder_t *g)
 /* Area centroid of a shape's largest part. */
 static ll_t shape_centroid(const im_shape_t *s)
 {
-    int part = im_shape_largest_part(s);
-    double cx = 0, cy = 0, a = 0;
-    for (size_t r = 0; r < s->nrings; r++) {
-        if (s->rings[r].part != part)
-            continue;
-        const im_xy_t *p = s->pts + s->rings[r].start;
-        size_t n = s->rings[r].count;
-        for (size_t i = 0, j = n - 1; i < n; j = i++) {
-            double f = p[i].x * p[j].y - p[j].x * p[i].y;
-            cx += (p[i].x + p[j].x) * f;
-            cy += (p[i].y + p[j].y) * f;
-            a += 3 * f;
-        }
-    }
-    return a != 0 ? (ll_t){cx / a, cy / a} : (ll_t){NAN, NAN};
+    bool ok;
+    im_xy_t c = im_shape_centroid(s, im_shape_largest_part(s), &ok);
+    return ok ? (ll_t){c.x, c.y} : (ll_t){NAN, NAN};
 }
 
 static int by_lat(const void *a, const void *b)

@@ -9,6 +9,7 @@
 #include "geometry.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 void im_shape_clear(im_shape_t *s)
@@ -61,6 +62,25 @@ int im_shape_largest_part(const im_shape_t *s)
         }
     }
     return best;
+}
+
+im_xy_t im_shape_centroid(const im_shape_t *s, int part, bool *out_ok)
+{
+    double cx = 0, cy = 0, a = 0;
+    for (size_t r = 0; r < s->nrings; r++) {
+        if (part >= 0 && s->rings[r].part != part)
+            continue;
+        const im_xy_t *p = s->pts + s->rings[r].start;
+        size_t n = s->rings[r].count;
+        for (size_t i = 0, j = n - 1; i < n; j = i++) {
+            double f = p[i].x * p[j].y - p[j].x * p[i].y;
+            cx += (p[i].x + p[j].x) * f;
+            cy += (p[i].y + p[j].y) * f;
+            a += f * 3;
+        }
+    }
+    *out_ok = a != 0;
+    return a != 0 ? (im_xy_t){cx / a, cy / a} : (im_xy_t){0, 0};
 }
 
 void im_shape_bounds(const im_shape_t *s, int part, double *minx, double *miny,
@@ -184,21 +204,10 @@ im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,
         return centre;
     }
     /* Start from the area centroid, which is often good already. */
-    double cx = 0, cy = 0, a = 0;
-    for (size_t r = 0; r < s->nrings; r++) {
-        if (s->rings[r].part != part)
-            continue;
-        const im_xy_t *p = s->pts + s->rings[r].start;
-        size_t n = s->rings[r].count;
-        for (size_t i = 0, j = n - 1; i < n; j = i++) {
-            double f = p[i].x * p[j].y - p[j].x * p[i].y;
-            cx += (p[i].x + p[j].x) * f;
-            cy += (p[i].y + p[j].y) * f;
-            a += f * 3;
-        }
-    }
-    cell_t best = a != 0 ? make_cell(s, part, cx / a, cy / a, 0)
-                         : make_cell(s, part, centre.x, centre.y, 0);
+    bool ok;
+    im_xy_t c = im_shape_centroid(s, part, &ok);
+    cell_t best = ok ? make_cell(s, part, c.x, c.y, 0)
+                     : make_cell(s, part, centre.x, centre.y, 0);
     cell_t box = make_cell(s, part, centre.x, centre.y, 0);
     if (box.d > best.d)
         best = box;

@@ -5,6 +5,7 @@
 #ifndef IM_GEOMETRY_H
 #define IM_GEOMETRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct { double x, y; } im_xy_t;
@@ -30,6 +31,9 @@ int im_shape_contains(const im_shape_t *s, int part, double x, double y);
 double im_ring_area(const im_shape_t *s, size_t ring);
 /* Index of the part with the largest outer ring area. */
 int im_shape_largest_part(const im_shape_t *s);
+/* Area centroid of part (-1: all parts); *out_ok false for a degenerate
+ * shape of no area. */
+im_xy_t im_shape_centroid(const im_shape_t *s, int part, bool *out_ok);
 /* Pole of inaccessibility of part: the interior point farthest from the
  * part's edges, found to within precision (polylabel, Agafonkin 2016). */
 im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,

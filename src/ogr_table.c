@@ -6,6 +6,7 @@
  * lines and polygons) in WGS 84.  Feature k is on line k + 1.
  */
 #include "context.h"
+#include "csv.h"
 #include "ogr_table.h"
 
 #include <cpl_error.h>
@@ -13,21 +14,6 @@
 #include <ogr_srs_api.h>
 #include <stdio.h>
 #include <string.h>
-
-static void put_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-}
 
 im_status_t im_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *csv)
 {
@@ -61,7 +47,7 @@ im_status_t im_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *csv)
     int n = OGR_FD_GetFieldCount(defn);
     /* Attributes named like our coordinates would collide with them. */
     for (int i = 0; i < n; i++) {
-        put_field(f, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+        im_csv_write_field(f, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
         fputc(',', f);
     }
     fputs("lon,lat\n", f);
@@ -69,7 +55,7 @@ im_status_t im_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *csv)
     OGR_L_ResetReading(lyr);
     while ((feat = OGR_L_GetNextFeature(lyr)) != NULL) {
         for (int i = 0; i < n; i++) {
-            put_field(f, OGR_F_IsFieldSetAndNotNull(feat, i)
+            im_csv_write_field(f, OGR_F_IsFieldSetAndNotNull(feat, i)
                              ? OGR_F_GetFieldAsString(feat, i) : "");
             fputc(',', f);
         }

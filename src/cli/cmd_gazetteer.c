@@ -3,6 +3,7 @@
  * answers, as CSV on stdout.
  */
 #include "cli.h"
+#include "csv.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,22 +22,6 @@ static const char help[] =
     "compile: the gazetteer as an SQLite database (the build does this).\n"
     "Every form takes --data-dir DIR.\n";
 
-static void csv_field(const char *s)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\n")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
-}
-
 static void lookup(const im_gazetteer_t *gaz, const char *province, int argc,
                    char **argv)
 {
@@ -44,13 +29,13 @@ static void lookup(const im_gazetteer_t *gaz, const char *province, int argc,
     for (int i = 0; i < argc; i++) {
         im_match_t m;
         im_gazetteer_resolve(gaz, argv[i], province, &m);
-        csv_field(argv[i]);
+        im_csv_write_field(stdout, argv[i]);
         putchar(',');
-        csv_field(m.district_id);
+        im_csv_write_field(stdout, m.district_id);
         putchar(',');
-        csv_field(m.district);
+        im_csv_write_field(stdout, m.district);
         putchar(',');
-        csv_field(m.province);
+        im_csv_write_field(stdout, m.province);
         printf(",%s,%.2f,", im_match_method_name(m.method), m.score);
         if (m.has_point)
             printf("%.4f,%.4f\n", m.lon_deg, m.lat_deg);
@@ -66,15 +51,15 @@ static void search(const im_gazetteer_t *gaz, int argc, char **argv)
         im_candidate_t c[20];
         size_t n = im_gazetteer_search(gaz, argv[i], c, 20);
         for (size_t k = 0; k < n; k++) {
-            csv_field(argv[i]);
+            im_csv_write_field(stdout, argv[i]);
             putchar(',');
-            csv_field(c[k].district_id);
+            im_csv_write_field(stdout, c[k].district_id);
             putchar(',');
-            csv_field(c[k].district);
+            im_csv_write_field(stdout, c[k].district);
             putchar(',');
-            csv_field(c[k].province);
+            im_csv_write_field(stdout, c[k].province);
             printf(",%s,%.2f,", im_match_method_name(c[k].method), c[k].score);
-            csv_field(c[k].matched);
+            im_csv_write_field(stdout, c[k].matched);
             putchar('\n');
         }
     }
@@ -90,18 +75,18 @@ static void list(const im_gazetteer_t *gaz, const char *province)
             continue;
         const char *f[] = {d.id, d.name, d.province, d.hq};
         for (int k = 0; k < 4; k++) {
-            csv_field(f[k]);
+            im_csv_write_field(stdout, f[k]);
             putchar(',');
         }
         if (d.has_hq)
             printf("%.4f,%.4f,", d.hq_lat_deg, d.hq_lon_deg);
         else
             fputs(",,", stdout);
-        csv_field(d.status);
+        im_csv_write_field(stdout, d.status);
         putchar(',');
-        csv_field(d.created);
+        im_csv_write_field(stdout, d.created);
         putchar(',');
-        csv_field(d.parent);
+        im_csv_write_field(stdout, d.parent);
         putchar('\n');
     }
 }

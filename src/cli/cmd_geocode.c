@@ -54,21 +54,6 @@ typedef struct {
         *name_field, *data_dir;
 } geocode_args_t;
 
-static void put_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-}
-
 /* The named column, or the first of the usual names; -1 when absent.
  * A name given explicitly must exist. */
 static int find_column(const im_csv_t *csv, const char *given,
@@ -145,7 +130,7 @@ static im_status_t geocode_rows(im_ctx_t *ctx, im_geocoder_t *geo, im_csv_t *csv
 {
     int ncols = im_csv_ncols(csv);
     for (int i = 0; i < ncols; i++) {
-        put_field(f, im_csv_header(csv, i));
+        im_csv_write_field(f, im_csv_header(csv, i));
         fputc(',', f);
     }
     fputs("district,province,match_method,match_score,precision\n", f);
@@ -169,12 +154,12 @@ static im_status_t geocode_rows(im_ctx_t *ctx, im_geocoder_t *geo, im_csv_t *csv
         im_geocode(geo, im_csv_field(csv, col[0]), im_csv_field(csv, col[3]),
                    has_point, lo, la, &g);
         for (int i = 0; i < ncols; i++) {
-            put_field(f, im_csv_field(csv, i));
+            im_csv_write_field(f, im_csv_field(csv, i));
             fputc(',', f);
         }
-        put_field(f, g.district ? g.district : "");
+        im_csv_write_field(f, g.district ? g.district : "");
         fputc(',', f);
-        put_field(f, g.province ? g.province : "");
+        im_csv_write_field(f, g.province ? g.province : "");
         fprintf(f, ",%s,%.2f,", im_match_method_name(g.method), g.score);
         if (g.precision)
             fprintf(f, "%d", g.precision);

@@ -2,6 +2,7 @@
  * cmd_stats.c: `incimap stats --db DB --by ...`: the counts behind a map.
  */
 #include "cli.h"
+#include "csv.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -45,22 +46,6 @@ typedef struct {
     int rows;
 } out_t;
 
-static void put_csv(const char *s)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\n")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
-}
-
 static void put_json(const char *s)
 {
     if (!s) {
@@ -85,10 +70,10 @@ static void row(void *user, const char *key, const char *province,
     out_t *o = user;
     bool district = !strcmp(o->by, "district");
     if (!strcmp(o->format, "csv")) {
-        put_csv(key ? key : "(none)");
+        im_csv_write_field(stdout, key ? key : "(none)");
         if (district) {
             putchar(',');
-            put_csv(province);
+            im_csv_write_field(stdout, province);
         }
         printf(",%ld,%ld,%ld\n", incidents, killed, injured);
     } else if (!strcmp(o->format, "json")) {
