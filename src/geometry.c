@@ -204,10 +204,10 @@ im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,
         return centre;
     }
     /* Start from the area centroid, which is often good already. */
-    bool ok;
-    im_xy_t c = im_shape_centroid(s, part, &ok);
-    cell_t best = ok ? make_cell(s, part, c.x, c.y, 0)
-                     : make_cell(s, part, centre.x, centre.y, 0);
+    bool have;
+    im_xy_t c = im_shape_centroid(s, part, &have);
+    cell_t best = have ? make_cell(s, part, c.x, c.y, 0)
+                       : make_cell(s, part, centre.x, centre.y, 0);
     cell_t box = make_cell(s, part, centre.x, centre.y, 0);
     if (box.d > best.d)
         best = box;
