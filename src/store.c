@@ -21,6 +21,7 @@ struct im_store {
     char *path;
     sqlite3_stmt *find, *insert, *update, *any;
     char *fresh_source;   /* a source with no records before this run */
+    bool rebuild_indexes; /* the store was empty: indexes built at the end */
     char *known_source;   /* a source that had records */
 };
 
@@ -58,6 +59,12 @@ static const char *const migrations[] = {
     "CREATE INDEX incidents_by_district ON incidents(district_id, district,"
     " province, killed, injured);",
 };
+
+/* The secondary indexes as the latest schema has them. */
+static const char index_sql[] =
+    "CREATE INDEX incidents_by_district ON incidents(district_id, district,"
+    " province, killed, injured);"
+    "CREATE INDEX incidents_date ON incidents(date_start);";
 
 int im_store_schema_version(void)
 {
@@ -222,6 +229,19 @@ im_status_t im_store_begin_run(im_store_t *s, const char *file,
         return st;
     }
     *out_run_id = (long)sqlite3_last_insert_rowid(s->db);
+    /* Into an empty store, building the secondary indexes once at the end
+     * is much cheaper than keeping them up to date row by row; it happens
+     * inside the same transaction, so a failure still leaves nothing. */
+    sqlite3_stmt *q = NULL;
+    s->rebuild_indexes = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM incidents LIMIT 1", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_DONE)
+        s->rebuild_indexes =
+            sqlite3_exec(s->db, "DROP INDEX incidents_by_district;"
+                                "DROP INDEX incidents_date;",
+                         NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_finalize(q);
     free(s->fresh_source);
     free(s->known_source);
     s->fresh_source = s->known_source = NULL;
@@ -393,6 +413,8 @@ im_status_t im_store_finish_run(im_store_t *s, long run_id,
         r->skipped, run_id);
     int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
+    if (rc == SQLITE_OK && s->rebuild_indexes)
+        rc = sqlite3_exec(s->db, index_sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
