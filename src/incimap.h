@@ -355,6 +355,7 @@ typedef struct {
     const char *district_column;  /* default "district" */
     const char *province_column;  /* default "province"; optional column */
     const char *value_column;     /* NULL: count one per record */
+    int year;                     /* only records of this year; 0: all */
 } im_values_options_t;
 
 /* Reads a CSV of incident records or of per-district values and sums
@@ -373,6 +374,8 @@ bool im_values_get(const im_values_t *values, size_t i, double *out_value);
  * value, with a warning. */
 im_status_t im_values_per_population(im_ctx_t *ctx, im_values_t *values,
                                      const im_layer_t *layer, double per);
+/* First and last year of the records' dates; false when undated. */
+bool im_values_years(const im_values_t *values, int *out_first, int *out_last);
 /* Whether values are whole counts (legend ranges like 1-4) or rates. */
 bool im_values_are_counts(const im_values_t *values);
 
@@ -488,6 +491,9 @@ typedef struct {
     int nbreaks;
     const char *palette;         /* ColorBrewer name (styles/palettes.csv) */
     const char *legend_title;    /* NULL: "Incidents" */
+    const im_classes_t *fixed_classes; /* shared by facets;
+                                    NULL: computed from the values */
+    bool no_legend;
     const char *lang;            /* district names: "en" (default), "ur"
                                     or "en+ur" */
     double dpi;                  /* recorded in PNG files; 0: 96 */
@@ -510,6 +516,13 @@ im_status_t im_map_write(im_map_t *map, const char *path);
  * malloc'ed; the caller frees it. */
 im_status_t im_map_write_buffer(im_map_t *map, const char *format,
                                 unsigned char **out_data, size_t *out_len);
+/* Small multiples: maps (laid out for one cell each, e.g. one per year,
+ * sharing classes) on one page of width x height in a grid of cols
+ * columns, under a title and over a source line.  PNG or PDF. */
+im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
+                            int cols, int width_px, int height_px,
+                            const char *title, const char *source,
+                            const char *path);
 /* Where a WGS 84 point lands on the output, in pixels from the top left
  * (PNG) or points (SVG, PDF at 1 px = 1 pt). */
 im_status_t im_map_lonlat_to_px(const im_map_t *map, double lon_deg,

@@ -62,6 +62,8 @@ struct im_map {
     im_scheme_t scheme;
     char lang[8];
     char legend_title[96];
+    const im_classes_t *fixed_classes;
+    bool legend;
     double breaks[IM_MAX_CLASSES];
     int nbreaks;
     double ext[4];          /* projected extent of the selection */
@@ -258,6 +260,10 @@ static im_status_t classify(im_map_t *m)
 {
     if (!m->values)
         return IM_OK;
+    if (m->fixed_classes) {
+        m->classes = *m->fixed_classes;
+        return IM_OK;
+    }
     size_t n = im_layer_count(m->layer), k = 0;
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
@@ -860,7 +866,7 @@ static double land_cover(const im_map_t *m, rect_t r)
 static void place_legend(cairo_t *cr, im_map_t *m, const char *title)
 {
     legend_item_t it[IM_MAX_CLASSES + 2];
-    int n = legend_items(m, it, IM_MAX_CLASSES + 2);
+    int n = m->legend ? legend_items(m, it, IM_MAX_CLASSES + 2) : 0;
     if (n == 0) {
         m->legend_rect = (rect_t){0, 0, 0, 0};
         return;
@@ -886,7 +892,7 @@ static void place_legend(cairo_t *cr, im_map_t *m, const char *title)
 static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
 {
     legend_item_t it[IM_MAX_CLASSES + 2];
-    int n = legend_items(m, it, IM_MAX_CLASSES + 2);
+    int n = m->legend ? legend_items(m, it, IM_MAX_CLASSES + 2) : 0;
     if (n == 0)
         return;
     rect_t r = m->legend_rect;
@@ -1736,6 +1742,47 @@ static const char *extension(const char *path)
     return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
+static im_status_t write_file(im_ctx_t *ctx, const char *path, const membuf_t *b)
+{
+    im_status_t st = IM_OK;
+    /* Write beside the target and rename, so that a failure never leaves
+     * a partial map where the caller expects a finished one.  Not
+     * mkstemp: its 0600 mode would stick to the finished map, while
+     * open() with 0666 lets the user's umask decide as for any file. */
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    int fd = -1;
+    for (unsigned k = 0; tmp && fd < 0 && k < 100; k++) {
+        snprintf(tmp, n, "%s.%x.tmp", path,
+                 ((unsigned)getpid() * 2654435761u + k) & 0xffffffu);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                      tmp ? strerror(errno) : "out of memory");
+    } else {
+        size_t done = 0;
+        while (done < b->len) {
+            ssize_t w = write(fd, b->data + done, b->len - done);
+            if (w <= 0)
+                break;
+            done += (size_t)w;
+        }
+        if (close(fd) || done != b->len)
+            st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                          strerror(errno));
+        else if (rename(tmp, path))
+            st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
+                          strerror(errno));
+        if (st)
+            unlink(tmp);
+    }
+    free(tmp);
+    return st;
+}
+
 im_status_t im_map_write_buffer(im_map_t *m, const char *format,
                                 unsigned char **out_data, size_t *out_len)
 {
@@ -1771,41 +1818,7 @@ im_status_t im_map_write(im_map_t *m, const char *path)
         free(b.data);
         return st;
     }
-    /* Write beside the target and rename, so that a failure never leaves
-     * a partial map where the caller expects a finished one.  Not
-     * mkstemp: its 0600 mode would stick to the finished map, while
-     * open() with 0666 lets the user's umask decide as for any file. */
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    int fd = -1;
-    for (unsigned k = 0; tmp && fd < 0 && k < 100; k++) {
-        snprintf(tmp, n, "%s.%x.tmp", path,
-                 ((unsigned)getpid() * 2654435761u + k) & 0xffffffu);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      tmp ? strerror(errno) : "out of memory");
-    } else {
-        size_t done = 0;
-        while (done < b.len) {
-            ssize_t w = write(fd, b.data + done, b.len - done);
-            if (w <= 0)
-                break;
-            done += (size_t)w;
-        }
-        if (close(fd) || done != b.len)
-            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                          strerror(errno));
-        else if (rename(tmp, path))
-            st = im_error(m->ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                          strerror(errno));
-        if (st)
-            unlink(tmp);
-    }
-    free(tmp);
+    st = write_file(m->ctx, path, &b);
     free(b.data);
     return st;
 }
@@ -1843,6 +1856,8 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     m->classes.n = o.classes;
     m->dpi = o.dpi > 0 ? o.dpi : 96;
     m->scheme = o.scheme;
+    m->fixed_classes = o.fixed_classes;
+    m->legend = !o.no_legend;
     snprintf(m->legend_title, sizeof m->legend_title, "%s",
              o.legend_title ? o.legend_title : "Incidents");
     snprintf(m->lang, sizeof m->lang, "%s", o.lang ? o.lang : "en");
@@ -1930,4 +1945,82 @@ void im_map_free(im_map_t *m)
     clear_svg_text(m);
     im_proj_free(m->proj);
     free(m);
+}
+
+/* ---- small multiples --------------------------------------------------- */
+
+im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
+                            int cols, int width, int height, const char *title,
+                            const char *source, const char *path)
+{
+    out_kind_t kind = kind_of(extension(path));
+    if (kind != OUT_PNG && kind != OUT_PDF)
+        return im_error(ctx, IM_ERR_ARG, "%s: small multiples are written as "
+                        ".png or .pdf", path);
+    if (n == 0 || cols < 1)
+        return im_error(ctx, IM_ERR_ARG, "no maps to lay out");
+    im_map_t *m0 = maps[0];
+    membuf_t b = {0};
+    cairo_surface_t *s = kind == OUT_PNG
+        ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height)
+        : cairo_pdf_surface_create_for_stream(membuf_write, &b, width, height);
+    if (kind == OUT_PDF)
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE,
+                                       "2000-01-01T00:00:00Z");
+    cairo_t *cr = cairo_create(s);
+    set_rgb(cr, m0->st.background);
+    cairo_paint(cr);
+    double u = fmin(width, height) / 800.0, margin = 16 * u, top = margin;
+    if (title) {
+        PangoLayout *pl = text_layout(cr, m0, m0->st.title_pt * u / m0->unit,
+                                      true, title);
+        double w, h;
+        text_size(pl, &w, &h);
+        show_text(cr, m0, pl, margin, margin, m0->st.text, false);
+        g_object_unref(pl);
+        top += h + 6 * u;
+    }
+    double bottom = source ? m0->st.source_pt * u * 3 : margin;
+    size_t rows = (n + (size_t)cols - 1) / (size_t)cols;
+    double cw = (width - 2 * margin) / cols;
+    double ch = (height - top - bottom - margin) / (double)rows;
+    for (size_t i = 0; i < n; i++) {
+        cairo_save(cr);
+        cairo_translate(cr, margin + (double)(i % (size_t)cols) * cw,
+                        top + (double)(i / (size_t)cols) * ch);
+        cairo_rectangle(cr, 0, 0, cw, ch);
+        cairo_clip(cr);
+        /* Each map was laid out for the cell; scale covers rounding. */
+        cairo_scale(cr, cw / maps[i]->width, ch / maps[i]->height);
+        draw_map(cr, maps[i]);
+        cairo_restore(cr);
+    }
+    if (source) {
+        PangoLayout *pl = text_layout(cr, m0, m0->st.source_pt * u / m0->unit,
+                                      false, source);
+        pango_layout_set_width(pl, (int)((width - 2 * margin) * PANGO_SCALE));
+        pango_layout_set_wrap(pl, PANGO_WRAP_WORD);
+        double w, h;
+        text_size(pl, &w, &h);
+        show_text(cr, m0, pl, margin, height - margin - h, m0->st.muted_text,
+                  false);
+        g_object_unref(pl);
+    }
+    cairo_status_t cs = cairo_status(cr);
+    cairo_destroy(cr);
+    if (!cs && kind == OUT_PNG)
+        cs = cairo_surface_write_to_png_stream(s, membuf_write, &b);
+    cairo_surface_finish(s);
+    if (!cs)
+        cs = cairo_surface_status(s);
+    cairo_surface_destroy(s);
+    im_status_t st = cs || b.failed
+        ? im_error(ctx, IM_ERR_LIB, "Cairo: %s", cairo_status_to_string(cs))
+        : IM_OK;
+    if (!st && kind == OUT_PNG)
+        st = png_add_dpi(m0, &b);
+    if (!st)
+        st = write_file(ctx, path, &b);
+    free(b.data);
+    return st;
 }

@@ -145,13 +145,23 @@ im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     V->n = n;
     V->counts = true;
     int date_col = vcol < 0 ? im_csv_column(csv, "date") : -1;
+    if (o.year && date_col < 0) {
+        st = im_error(ctx, IM_ERR_DATA, "%s:1: no date column to split by year",
+                      path);
+        im_values_free(V);
+        goto fail_csv;
+    }
     int r;
     while ((r = im_csv_next(csv)) == 1) {
         size_t i = 0;
         double v = 1;
         const char *id = NULL;
         im_date_t d;
-        if (date_col >= 0 && im_date_parse(im_csv_field(csv, date_col), &d))
+        bool dated = date_col >= 0 &&
+                     im_date_parse(im_csv_field(csv, date_col), &d);
+        if (o.year && (!dated || d.year != o.year))
+            continue;
+        if (dated)
             im_values_note_date(V, &d);
         st = row_polygon(ctx, gaz, layer, csv, dcol, pcol, &i, &id);
         if (!st && vcol >= 0)
@@ -264,4 +274,13 @@ im_status_t im_values_per_population(im_ctx_t *ctx, im_values_t *V,
     (void)missing;
     V->counts = false;
     return IM_OK;
+}
+
+bool im_values_years(const im_values_t *V, int *out_first, int *out_last)
+{
+    if (V->first.precision == IM_DATE_NONE)
+        return false;
+    *out_first = V->first.year;
+    *out_last = V->last.year;
+    return true;
 }

@@ -120,6 +120,15 @@ done
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" -o "$tmp/span.pdf"
 pdftotext "$tmp/span.pdf" - | grep -q 'Incidents dated 2015-05-13 – 2025-03' || fail "date span on the map"
 
+# Small multiples: one map per year, one shared legend.
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --facet year --title "By year" -o "$tmp/facets.pdf"
+pdftotext -raw "$tmp/facets.pdf" - > "$tmp/facets.txt"
+for y in 2015 2016 2019 2025; do grep -q "^$y" "$tmp/facets.txt" || fail "facet $y missing"; done
+[ "$(grep -c 'No recorded incident' "$tmp/facets.txt")" -eq 1 ] || fail "facets share one legend"
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.png"
+expect 2 "small multiples are written as .png or .pdf" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.svg"
+expect 1 "the records have no dates" -- "$bin" render "$tallies" --value-column count --facet year -o "$tmp/x.png"
+
 # Graduated symbols and choropleth with points.
 expect 0 "" -- "$bin" render "$tallies" --value-column count --type symbols -o "$tmp/sym.svg"
 xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/sym.svg" | grep -q 'Legend: 20; 5; 1. Labels: Bajaur 36' \

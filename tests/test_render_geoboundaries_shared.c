@@ -38,7 +38,7 @@ int main(int argc, char **argv)
         }
     CHECK(unresolved == 0, "every geoBoundaries name resolves (%zu do not)",
           unresolved);
-    im_values_options_t vo = {NULL, NULL, "count"};
+    im_values_options_t vo = {NULL, NULL, "count", 0};
     CHECK(im_values_read_csv(ctx, gaz, layer,
                              test_path(tallies, sizeof tallies,
                                        "data/incidents/seed-tallies.csv"),

@@ -43,7 +43,7 @@ int main(void)
     CHECK(im_gazetteer_open(ctx, NULL, &gaz) == IM_OK, "%s", im_ctx_errmsg(ctx));
     CHECK(im_layer_read(ctx, gaz, NULL, NULL, &layer) == IM_OK, "%s",
           im_ctx_errmsg(ctx));
-    im_values_options_t vo = {NULL, NULL, "count"};
+    im_values_options_t vo = {NULL, NULL, "count", 0};
     CHECK(im_values_read_csv(ctx, gaz, layer, tallies_path, &vo, &values) ==
               IM_OK, "%s", im_ctx_errmsg(ctx));
     if (test_failures)

@@ -2,6 +2,7 @@
  * cmd_render.c: `incimap render INPUT -o OUT`.
  */
 #include "cli.h"
+#include "context.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -53,6 +54,8 @@ static const char help[] =
     "  --dpi N                  resolution recorded in PNG files (default 96,\n"
     "                           300 for the a4 presets)\n"
     "  --no-inset               leave out the locator map\n"
+    "  --facet year             small multiples: one map per year of the\n"
+    "                           records, with shared classes (PNG or PDF)\n"
     "  --style NAME|FILE        style (default: built in; see styles/)\n"
     "  --data-dir DIR           the data directory (gazetteer, boundaries)\n";
 
@@ -61,7 +64,7 @@ enum {
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
     OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET,
-    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE, OPT_LANG, OPT_PER
+    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE, OPT_LANG, OPT_PER, OPT_FACET
 };
 
 static const struct option options[] = {
@@ -96,6 +99,7 @@ static const struct option options[] = {
     {"palette", required_argument, NULL, OPT_PALETTE},
     {"lang", required_argument, NULL, OPT_LANG},
     {"per", required_argument, NULL, OPT_PER},
+    {"facet", required_argument, NULL, OPT_FACET},
     {NULL, 0, NULL, 0},
 };
 
@@ -106,6 +110,7 @@ typedef struct {
     im_map_options_t map;
     double breaks[IM_MAX_CLASSES];
     double per;
+    bool facet_year;
 } render_args_t;
 
 /* "1,5,10,20": ascending upper bounds. */
@@ -222,6 +227,13 @@ static int parse(int argc, char **argv, render_args_t *a)
         case OPT_DB: a->db = optarg; break;
         case OPT_PRESET: a->preset = optarg; break;
         case OPT_PALETTE: a->map.palette = optarg; break;
+        case OPT_FACET:
+            if (strcmp(optarg, "year")) {
+                cli_error(cmd, "--facet: '%s' is not year", optarg);
+                return -1;
+            }
+            a->facet_year = true;
+            break;
         case OPT_LANG:
             if (strcmp(optarg, "en") && strcmp(optarg, "ur") &&
                 strcmp(optarg, "en+ur")) {
@@ -329,6 +341,88 @@ static const char **split_list(char *buf)
     return list;
 }
 
+/* --facet year: one small map per year of the records, all with the
+ * classes of the whole period, on one page. */
+static im_status_t render_facets(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                 const im_layer_t *layer, im_store_t *store,
+                                 render_args_t *a, const im_values_t *all)
+{
+    int y0, y1;
+    if (!im_values_years(all, &y0, &y1))
+        return im_error(ctx, IM_ERR_DATA, "--facet year: the records have no "
+                        "dates");
+    int n = y1 - y0 + 1;
+    if (n > 16)
+        return im_error(ctx, IM_ERR_ARG, "--facet year: %d years; a page holds "
+                        "at most 16 maps (narrow with --from and --to)", n);
+    im_values_t *v[16] = {0};
+    im_map_t *maps[16] = {0};
+    char titles[16][8];
+    size_t npoly = im_layer_count(layer);
+    double *pool = malloc((size_t)n * (npoly ? npoly : 1) * sizeof *pool);
+    size_t npool = 0;
+    im_status_t st = pool ? IM_OK : IM_ERR_NOMEM;
+    for (int i = 0; !st && i < n; i++) {
+        snprintf(titles[i], sizeof titles[i], "%d", y0 + i);
+        if (store) {
+            im_filter_t f = a->filter;
+            f.from = f.to = titles[i];
+            st = im_values_from_store(store, gaz, layer, &f, &v[i]);
+        } else {
+            im_values_options_t vo = {a->district_column, NULL, NULL, y0 + i};
+            st = im_values_read_csv(ctx, gaz, layer, a->input, &vo, &v[i]);
+        }
+        if (!st && a->per > 0)
+            st = im_values_per_population(ctx, v[i], layer, a->per);
+        for (size_t p = 0; !st && p < npoly; p++) {
+            double x;
+            if (im_values_get(v[i], p, &x) && x > 0)
+                pool[npool++] = x;
+        }
+    }
+    im_classes_t cls;
+    if (!st)
+        st = im_classify(pool, npool, a->map.scheme,
+                         a->map.classes ? a->map.classes : 5, a->map.breaks,
+                         a->map.nbreaks, &cls);
+    /* Whole ranges for counts, as a single map shows them. */
+    if (!st && a->per <= 0)
+        for (int c = 1; c < cls.n; c++)
+            cls.lo[c] = floor(cls.hi[c - 1]) + 1;
+    int cols = (int)ceil(sqrt((double)n));
+    int rows = (n + cols - 1) / cols;
+    int W = a->map.width_px ? a->map.width_px : 1600;
+    int H = a->map.height_px ? a->map.height_px : 1200;
+    for (int i = 0; !st && i < n; i++) {
+        im_map_options_t o = a->map;
+        o.width_px = W / cols;
+        o.height_px = (int)(H * 0.86) / rows;
+        if (o.width_px < 200 || o.height_px < 200) {
+            st = im_error(ctx, IM_ERR_ARG, "--facet year: %d maps do not fit "
+                          "on %d x %d px", n, W, H);
+            break;
+        }
+        o.title = titles[i];
+        o.subtitle = NULL;
+        o.source = NULL;
+        o.fixed_classes = &cls;
+        o.no_legend = i > 0;
+        o.no_inset = true;
+        st = im_map_new(ctx, layer, v[i], NULL, &o, &maps[i]);
+    }
+    if (!st)
+        st = im_facets_write(ctx, maps, (size_t)n, cols, W, H, a->map.title,
+                             a->map.source, a->output);
+    for (int i = 0; i < n; i++) {
+        im_map_free(maps[i]);
+        im_values_free(v[i]);
+    }
+    free(pool);
+    if (st == IM_ERR_NOMEM && !im_ctx_errmsg(ctx)[0])
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    return st;
+}
+
 int cmd_render(int argc, char **argv)
 {
     render_args_t a = {0};
@@ -364,7 +458,7 @@ int cmd_render(int argc, char **argv)
     bool want_points = a.map.type == IM_MAP_POINTS ||
                        a.map.type == IM_MAP_CHOROPLETH_POINTS;
     if (!st && want_values) {
-        im_values_options_t vo = {a.district_column, NULL, a.value_column};
+        im_values_options_t vo = {a.district_column, NULL, a.value_column, 0};
         st = pg      ? im_values_from_ogr(ctx, gaz, layer, a.db, a.table,
                                           &a.filter, &values)
              : store ? im_values_from_store(store, gaz, layer, &a.filter, &values)
@@ -374,6 +468,23 @@ int cmd_render(int argc, char **argv)
         st = pg      ? im_points_from_ogr(ctx, a.db, a.table, &a.filter, &points)
              : store ? im_points_from_store(store, &a.filter, &points)
                      : im_points_read_csv(ctx, gaz, a.input, &points);
+    if (!st && a.facet_year && (pg || want_points))
+        st = im_error(ctx, IM_ERR_ARG, "--facet year maps a CSV or an SQLite "
+                      "store as a choropleth");
+    bool faceted = !st && a.facet_year;
+    if (faceted) {
+        if (a.provinces) {
+            prov_buf = strdup(a.provinces);
+            prov = prov_buf ? split_list(prov_buf) : NULL;
+            a.map.provinces = prov;
+        }
+        a.map.style = style;
+        if (!a.map.source)
+            a.map.source = "Boundaries: @svg-maps/pakistan.districts "
+                           "(Unlicense), georeferenced to geoBoundaries "
+                           "(public domain; Runfola et al. 2020).";
+        st = render_facets(ctx, gaz, layer, store, &a, values);
+    }
     im_store_free(store);
     char legend_title[96];
     if (!st && values && a.per > 0) {
@@ -381,7 +492,7 @@ int cmd_render(int argc, char **argv)
         snprintf(legend_title, sizeof legend_title, "Incidents per %.0f", a.per);
         a.map.legend_title = legend_title;
     }
-    if (!st && a.provinces) {
+    if (!st && a.provinces && !faceted) {
         prov_buf = strdup(a.provinces);
         prov = prov_buf ? split_list(prov_buf) : NULL;
         if (!prov)
@@ -396,11 +507,11 @@ int cmd_render(int argc, char **argv)
                              "(Unlicense), georeferenced to geoBoundaries "
                              "(public domain; Runfola et al. 2020). "
                              "Projection: Albers equal-area, 26\xC2\xB0N/35\xC2\xB0N.";
-    if (!st)
+    if (!st && !faceted)
         st = im_map_new(ctx, layer, values, points, &a.map, &map);
-    if (!st)
+    if (!st && !faceted)
         st = im_map_write(map, a.output);
-    if (!st && im_map_labels_dropped(map))
+    if (!st && map && im_map_labels_dropped(map))
         fprintf(stderr, "incimap render: %d label(s) did not fit\n",
                 im_map_labels_dropped(map));
     if (st && im_ctx_errmsg(ctx)[0])
