@@ -167,7 +167,9 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, OGRLayerH lyr,
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
     if (srs) {
         wgs84 = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(wgs84, 4326);
+        /* Not EPSG:4326 by code: that is a lookup in PROJ's database on
+         * every start, for the same CRS. */
+        OSRSetWellKnownGeogCS(wgs84, "WGS84");
         OSRSetAxisMappingStrategy(wgs84, OAMS_TRADITIONAL_GIS_ORDER);
         if (!OSRIsSame(srs, wgs84)) {
             ct = OCTNewCoordinateTransformation(srs, wgs84);

@@ -18,6 +18,10 @@
     "+proj=aea +lat_1=26 +lat_2=35 +lat_0=30 +lon_0=67.5 +datum=WGS84 "     \
     "+units=m +no_defs +type=crs"
 
+/* WGS 84 longitude/latitude spelled out rather than as EPSG:4326: the
+ * same CRS without a lookup in PROJ's database at every start. */
+#define IM_LONLAT_DEF "+proj=longlat +datum=WGS84 +no_defs +type=crs"
+
 struct im_proj {
     PJ_CONTEXT *pc;   /* one per map: PROJ contexts are not thread safe */
     PJ *pj;           /* lon/lat degrees -> metres */
@@ -31,7 +35,7 @@ im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out)
     if (!p)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     p->pc = proj_context_create();
-    PJ *raw = p->pc ? proj_create_crs_to_crs(p->pc, "EPSG:4326", IM_PROJ_DEF,
+    PJ *raw = p->pc ? proj_create_crs_to_crs(p->pc, IM_LONLAT_DEF, IM_PROJ_DEF,
                                              NULL)
                     : NULL;
     if (raw) {
