@@ -32,7 +32,7 @@
  * the line. */
 #define AGREEMENT_KM 5.0
 #define CENTROID_RADIUS_KM 1.5   /* "this is a centroid", not a place */
-#define CACHE_SLOTS 262144       /* distinct place texts memoised */
+#define CACHE_SLOTS 524288       /* distinct place texts memoised */
 
 typedef struct {
     double lon, lat;
@@ -340,7 +340,17 @@ static void resolve_text(im_geocoder_t *g, const char *text,
                          const char **province_only)
 {
     char key[512];
-    snprintf(key, sizeof key, "%s\x1f%s", text, province ? province : "");
+    /* text, a unit separator, the province; by hand, as this runs for
+     * every record and printf's formatting is the larger cost. */
+    size_t tl = strlen(text), pl = province ? strlen(province) : 0;
+    if (tl + pl + 2 > sizeof key) {
+        resolve_uncached(g, text, province, m, province_only);
+        return;
+    }
+    memcpy(key, text, tl);
+    key[tl] = '\x1f';
+    memcpy(key + tl + 1, province ? province : "", pl);
+    key[tl + 1 + pl] = '\0';
     size_t slot = (size_t)(hash_text(text, province) & (CACHE_SLOTS - 1));
     for (size_t probe = 0; probe < 8; probe++) {
         cache_slot_t *c = &g->cache[(slot + probe) & (CACHE_SLOTS - 1)];
@@ -352,7 +362,7 @@ static void resolve_text(im_geocoder_t *g, const char *text,
         if (!c->key) {
             resolve_uncached(g, text, province, m, province_only);
             /* A full cache just stops memoising. */
-            if (g->cache_used < CACHE_SLOTS / 2 && (c->key = im_strdup(key))) {
+            if (g->cache_used < CACHE_SLOTS / 4 * 3 && (c->key = im_strdup(key))) {
                 c->match = *m;
                 c->province_only = *province_only;
                 g->cache_used++;
