@@ -46,21 +46,6 @@ static int fail(im_ctx_t *ctx)
     return 1;
 }
 
-static void put_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-}
-
 /* The command's default source line for the embedded boundaries. */
 static const char *source_line(const char *boundaries)
 {
@@ -190,7 +175,7 @@ int main(int argc, char **argv)
         }
         int ncols = im_csv_ncols(csv);
         for (int i = 0; i < ncols; i++) {
-            put_field(f, im_csv_header(csv, i));
+            im_csv_write_field(f, im_csv_header(csv, i));
             fputc(',', f);
         }
         fputs("district,province,match_method,match_score,precision\n", f);
@@ -201,12 +186,12 @@ int main(int argc, char **argv)
             im_geocode_t g;
             im_geocode(geo, NULL, NULL, true, lon, lat, &g);
             for (int i = 0; i < ncols; i++) {
-                put_field(f, im_csv_field(csv, i));
+                im_csv_write_field(f, im_csv_field(csv, i));
                 fputc(',', f);
             }
-            put_field(f, g.district ? g.district : "");
+            im_csv_write_field(f, g.district ? g.district : "");
             fputc(',', f);
-            put_field(f, g.province ? g.province : "");
+            im_csv_write_field(f, g.province ? g.province : "");
             fprintf(f, ",%s,%.2f,", im_match_method_name(g.method), g.score);
             if (g.precision)
                 fprintf(f, "%d", g.precision);
