@@ -27,6 +27,7 @@ typedef enum { ENTRY_NAME, ENTRY_ALIAS, ENTRY_PLACE } entry_kind_t;
 
 typedef struct {
     char *key;          /* normalised */
+    char *skel;         /* im_skeleton of key */
     unsigned char hist[36]; /* letters and digits of key, for fuzzy pruning */
     unsigned short len;
     size_t district;    /* index into districts */
@@ -45,6 +46,7 @@ struct im_gazetteer {
     size_t ndistricts;
     entry_t *entries;
     size_t nentries, cap_entries;
+    const entry_t **by_skel;    /* entries sorted by skeleton */
     province_key_t *provinces;
     size_t nprovinces, cap_provinces;
 };
@@ -90,9 +92,15 @@ static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
         g->cap_entries = cap;
     }
     entry_t *e = &g->entries[g->nentries];
+    char skel[256];
+    im_skeleton(key, skel, sizeof skel);
     e->key = im_strdup(key);
-    if (!e->key)
+    e->skel = im_strdup(skel);
+    if (!e->key || !e->skel) {
+        free(e->key);
+        free(e->skel);
         return -1;
+    }
     histogram(key, e->hist);
     e->len = (unsigned short)strlen(key);
     e->district = d;
@@ -135,6 +143,28 @@ static int entry_cmp(const void *a, const void *b)
     if (x->kind != y->kind)
         return (int)x->kind - (int)y->kind;
     return x->district < y->district ? -1 : x->district > y->district;
+}
+
+static int skel_cmp(const void *a, const void *b)
+{
+    const entry_t *x = *(const entry_t *const *)a, *y = *(const entry_t *const *)b;
+    int c = strcmp(x->skel, y->skel);
+    return c ? c : x < y ? -1 : x > y;
+}
+
+/* Sorts the names by key, then a second view of them by skeleton, so both
+ * exact and transliteration lookups are binary searches. */
+static int index_entries(im_gazetteer_t *g)
+{
+    qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
+    free(g->by_skel);
+    g->by_skel = malloc((g->nentries ? g->nentries : 1) * sizeof *g->by_skel);
+    if (!g->by_skel)
+        return -1;
+    for (size_t i = 0; i < g->nentries; i++)
+        g->by_skel[i] = &g->entries[i];
+    qsort(g->by_skel, g->nentries, sizeof *g->by_skel, skel_cmp);
+    return 0;
 }
 
 /* Parses a coordinate field; false when empty or out of range. */
@@ -386,11 +416,12 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
     if (!st)
         st = load_facts(ctx, g, dir);
     free(owned);
+    if (!st && index_entries(g))
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     if (st) {
         im_gazetteer_free(g);
         return st;
     }
-    qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
     *out = g;
     return IM_OK;
 }
@@ -409,14 +440,17 @@ void im_gazetteer_free(im_gazetteer_t *g)
         free(g->districts[i].created);
         free(g->districts[i].name_ur);
     }
-    for (size_t i = 0; i < g->nentries; i++)
+    for (size_t i = 0; i < g->nentries; i++) {
         free(g->entries[i].key);
+        free(g->entries[i].skel);
+    }
     for (size_t i = 0; i < g->nprovinces; i++) {
         free(g->provinces[i].name);
         free(g->provinces[i].key);
     }
     free(g->districts);
     free(g->entries);
+    free(g->by_skel);
     free(g->provinces);
     free(g);
 }
@@ -483,8 +517,33 @@ static void set_match(const im_gazetteer_t *g, const entry_t *e,
     out->lat_deg = e->lat;
 }
 
+/* True when district a lies inside b or b inside a through `parent`
+ * links (a split, a rename, an aggregate and its parts). */
+static bool districts_related(const im_gazetteer_t *g, size_t a, size_t b)
+{
+    const char *ia = g->districts[a].id, *ib = g->districts[b].id;
+    return a == b || im_gazetteer_is_ancestor(g, ia, ib) ||
+           im_gazetteer_is_ancestor(g, ib, ia);
+}
+
+/* Of two related districts, the one to report: a current unit before a
+ * former one (Kachhi, not the Bolan it was renamed from; Lower South
+ * Waziristan, not the undivided agency), then the part before the whole,
+ * since the part is the more specific answer and still rolls up. */
+static bool prefer_district(const im_gazetteer_t *g, size_t a, size_t b)
+{
+    bool ca = strcmp(g->districts[a].status, "former") != 0;
+    bool cb = strcmp(g->districts[b].status, "former") != 0;
+    if (ca != cb)
+        return ca;
+    return im_gazetteer_is_ancestor(g, g->districts[b].id, g->districts[a].id);
+}
+
 /* Chooses among candidate entries for one key: the best kind wins; two
- * districts left at the best kind make the answer ambiguous. */
+ * unrelated districts left at the best kind make the answer ambiguous.
+ * Districts related through their history are one answer, not two: the
+ * town Wana is the HQ of both the former South Waziristan and the current
+ * Lower South Waziristan, and either contains the other. */
 static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
                  const char *province, im_match_method_t method, double score,
                  im_match_t *out)
@@ -494,16 +553,22 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
         const entry_t *e = cand[i];
         if (province && strcmp(g->districts[e->district].province, province))
             continue;
-        if (!best || e->kind < best->kind) {
+        if (!best || e->kind < best->kind)
             best = e;
-            other = NULL;
-        } else if (e->kind == best->kind && e->district != best->district &&
-                   !other) {
-            other = e;
-        }
+        else if (e->kind == best->kind && e->district != best->district &&
+                 districts_related(g, e->district, best->district) &&
+                 prefer_district(g, e->district, best->district))
+            best = e;
     }
     if (!best)
         return false;
+    for (size_t i = 0; i < n && !other; i++) {
+        const entry_t *e = cand[i];
+        if (e->kind == best->kind &&
+            !(province && strcmp(g->districts[e->district].province, province)) &&
+            !districts_related(g, e->district, best->district))
+            other = e;
+    }
     set_match(g, best, method ? method : kind_method[best->kind],
               score > 0 ? score : kind_score[best->kind], out);
     /* A district named after its town ("Quetta", "Kohat") names the town
@@ -575,6 +640,33 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
     return false;
 }
 
+/* Transliteration variants: the same skeleton as a name ("Khaar" and
+ * "Khar").  A scan, as for fuzzy matching: it runs only for text that no
+ * name matched exactly, and the geocoder memoises its answers.  Skeletons
+ * under four letters match too much to mean anything. */
+static bool lookup_skeleton(const im_gazetteer_t *g, const char *key,
+                            const char *province, im_match_t *out)
+{
+    char skel[256];
+    im_skeleton(key, skel, sizeof skel);
+    if (strlen(key) < 5 || strlen(skel) < 3)
+        return false;
+    size_t lo = 0, hi = g->nentries;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(g->by_skel[mid]->skel, skel) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const entry_t *cand[16];
+    size_t n = 0;
+    for (size_t i = lo; i < g->nentries && n < 16 &&
+                        strcmp(g->by_skel[i]->skel, skel) == 0; i++)
+        cand[n++] = g->by_skel[i];
+    return n && pick(g, cand, n, province, IM_MATCH_FUZZY, 0.75, out);
+}
+
 /* Nearest names within a small edit distance: at most one edit in seven
  * letters.  Short names get none: "Maidan" and "Mardan", "Jandol" and
  * "Jandola" are different places one letter apart. */
@@ -618,6 +710,26 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     return pick(g, cand, n, province, IM_MATCH_FUZZY, score, out);
 }
 
+static bool resolve_in(const im_gazetteer_t *g, const char *text,
+                       const char *key, const char *province, im_match_t *out)
+{
+    if (lookup_key(g, key, province, out))
+        return true;
+    /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
+     * The first part that resolves is the most specific one. */
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save); part;
+         part = strtok_r(NULL, ",;/()-", &save)) {
+        char pk[256];
+        im_normalize(part, pk, sizeof pk);
+        if (pk[0] && lookup_words(g, pk, province, out))
+            return true;
+    }
+    return lookup_skeleton(g, key, province, out) ||
+           lookup_fuzzy(g, key, province, out);
+}
+
 void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
                           const char *province_hint, im_match_t *out)
 {
@@ -630,20 +742,10 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
     im_normalize(text, key, sizeof key);
     if (!key[0])
         return;
-    if (lookup_key(g, key, province, out))
-        return;
-    /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
-     * The first part that resolves is the most specific one. */
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save); part;
-         part = strtok_r(NULL, ",;/()-", &save)) {
-        char pk[256];
-        im_normalize(part, pk, sizeof pk);
-        if (pk[0] && lookup_words(g, pk, province, out))
-            return;
-    }
-    lookup_fuzzy(g, key, province, out);
+    /* A name found only outside the hinted province stays unmatched: the
+     * names it would find there are mostly other places (a Qambar village
+     * in Swat is not Qambar in Sindh). */
+    resolve_in(g, text, key, province, out);
 }
 
 size_t im_gazetteer_entry_count(const im_gazetteer_t *g) { return g->nentries; }
@@ -826,9 +928,9 @@ int im_gazetteer_push_province(im_gazetteer_t *g, const char *name,
     return add_province_key(g, name, alias);
 }
 
-void im_gazetteer_index_names(im_gazetteer_t *g)
+int im_gazetteer_index_names(im_gazetteer_t *g)
 {
-    qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
+    return index_entries(g);
 }
 
 bool im_gazetteer_entry_point(const im_gazetteer_t *g, size_t i,

@@ -39,7 +39,8 @@ void im_gazetteer_entry(const im_gazetteer_t *gaz, size_t i,
 
 /* Building a gazetteer from another store: push districts, index them,
  * push names (already normalised) and province keys, index the names.
- * Push functions return 0, -1 out of memory, -2 unknown district. */
+ * Push functions and im_gazetteer_index_names return 0, -1 out of
+ * memory, -2 unknown district. */
 im_gazetteer_t *im_gazetteer_alloc(void);
 int im_gazetteer_push_district(im_gazetteer_t *gaz,
                                const im_district_info_t *district);
@@ -49,7 +50,7 @@ int im_gazetteer_push_name(im_gazetteer_t *gaz, const char *key,
                            bool has_point, double lon_deg, double lat_deg);
 int im_gazetteer_push_province(im_gazetteer_t *gaz, const char *name,
                                const char *alias);
-void im_gazetteer_index_names(im_gazetteer_t *gaz);
+int im_gazetteer_index_names(im_gazetteer_t *gaz);
 bool im_gazetteer_entry_point(const im_gazetteer_t *gaz, size_t i,
                               double *out_lon_deg, double *out_lat_deg);
 size_t im_gazetteer_province_count(const im_gazetteer_t *gaz);

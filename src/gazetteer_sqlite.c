@@ -180,7 +180,8 @@ static int read_all(sqlite3 *db, im_gazetteer_t *g)
         if (im_gazetteer_push_province(g, col_text(s, 0), col_text(s, 1)))
             rc = SQLITE_NOMEM;
     sqlite3_finalize(s);
-    im_gazetteer_index_names(g);
+    if (rc == SQLITE_OK && im_gazetteer_index_names(g))
+        rc = SQLITE_NOMEM;
     return rc;
 }
 

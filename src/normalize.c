@@ -117,6 +117,45 @@ void im_normalize(const char *text, char *out, size_t n)
     }
 }
 
+static int is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' ||
+           c == 'y';
+}
+
+void im_skeleton(const char *key, char *out, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t o = 0;
+    for (const char *p = key; *p && o + 1 < n; p++) {
+        char c = *p;
+        if (c == ' ')
+            continue;
+        /* An aspirate written as a digraph is the plain consonant. */
+        if (p[1] == 'h' && (c == 'k' || c == 'g' || c == 'p' || c == 'd' ||
+                            c == 't' || c == 'b')) {
+            c = c == 'p' ? 'f' : c;
+            p++;
+        } else if (c == 'h' && p > key && is_vowel(p[-1]) &&
+                   (p[1] == '\0' || p[1] == ' ' || !is_vowel(p[1]))) {
+            /* A silent or glottal h after a vowel: Mohallah and Mohalla,
+             * Sohbatpur and Sobatpur, Mehrab and Merab. */
+            continue;
+        }
+        if (c == 'q')
+            c = 'k';
+        else if (c == 'e' || c == 'y')
+            c = 'i';
+        else if (c == 'o')
+            c = 'u';
+        if (o && out[o - 1] == c)
+            continue; /* Abaad, Kheil -> kiil -> kil, Dhand -> dand */
+        out[o++] = c;
+    }
+    out[o] = '\0';
+}
+
 int im_edit_distance(const char *a, const char *b, int max)
 {
     size_t la = strlen(a), lb = strlen(b);

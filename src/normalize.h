@@ -14,6 +14,16 @@
  * and single spaces between words. */
 void im_normalize(const char *text, char *out, size_t n);
 
+/* Writes the transliteration skeleton of a normalised key into out (size
+ * n, always terminated): the spellings that romanised Urdu and Pashto
+ * names vary between fall together, so "Khaar", "Shubatpur" and "Tari
+ * Kheil" meet "Khar", "Sohbatpur" and "Tarikhel".  Spaces go; kh, gh, ph,
+ * dh, th, bh and q become k, g, f, d, t, b and k; e, i, y and their pairs
+ * become i, o and u become u; an h after a vowel and before a consonant
+ * or the end goes; doubled
+ * letters are written once. */
+void im_skeleton(const char *key, char *out, size_t n);
+
 /* Levenshtein distance of a and b, or max + 1 if it exceeds max. */
 int im_edit_distance(const char *a, const char *b, int max);
 
