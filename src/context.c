@@ -3,6 +3,9 @@
  * error message, the warning sink and the data directory.
  */
 #include "context.h"
+#include "gdal_module.h"
+
+#include <dlfcn.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +22,8 @@ struct im_ctx {
     im_log_fn log;
     void *log_user;
     char *data_dir;
+    void *gdal_handle;           /* the GDAL module, once loaded */
+    const im_gdal_api_t *gdal;
 };
 
 char *im_strdup(const char *s)
@@ -51,6 +56,8 @@ void im_ctx_free(im_ctx_t *ctx)
     if (!ctx)
         return;
     free(ctx->data_dir);
+    if (ctx->gdal_handle)
+        dlclose(ctx->gdal_handle);
     free(ctx);
 }
 
@@ -108,4 +115,12 @@ char *im_data_path(const im_ctx_t *ctx, const char *relative)
     if (p)
         snprintf(p, n, "%s/%s", ctx->data_dir, relative);
     return p;
+}
+
+const im_gdal_api_t *im_ctx_gdal_api(const im_ctx_t *ctx) { return ctx->gdal; }
+
+void im_ctx_set_gdal(im_ctx_t *ctx, void *handle, const im_gdal_api_t *api)
+{
+    ctx->gdal_handle = handle;
+    ctx->gdal = api;
 }

@@ -5,6 +5,7 @@
  * their row with an empty geometry.
  */
 #include "context.h"
+#include "gdal_module.h"
 #include "store.h"
 
 #include <cpl_error.h>
@@ -51,7 +52,7 @@ static const char *driver_for(const char *path, char ***options)
     return NULL;
 }
 
-im_status_t im_store_export(im_store_t *s, const char *path,
+im_status_t im_gdal_store_export(im_store_t *s, const char *path,
                             const im_filter_t *f)
 {
     im_ctx_t *ctx = im_store_ctx(s);

@@ -20,7 +20,9 @@ const im_shape_t *im_layer_outline(const im_layer_t *layer, size_t k,
                                    const char **out_province);
 
 /* Outlines of the countries around (features not marked role=self), in
- * degrees.  Caller frees each shape and the array. */
+ * degrees, from source or (NULL) the data directory's
+ * context/countries.geojson or its compiled copy; none when that file is
+ * absent.  Caller frees each shape and the array. */
 im_status_t im_context_read(im_ctx_t *ctx, const char *source,
                             im_shape_t **out_shapes, size_t *out_n);
 

@@ -6,6 +6,7 @@
  * lines and polygons) in WGS 84.  Feature k is on line k + 1.
  */
 #include "context.h"
+#include "gdal_module.h"
 #include "csv.h"
 #include "ogr_table.h"
 
@@ -15,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-im_status_t im_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *csv)
+im_status_t im_gdal_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *csv)
 {
     OGRRegisterAll();
     CPLPushErrorHandler(CPLQuietErrorHandler);

@@ -10,12 +10,13 @@
 #include "csv.h"
 #include "gazetteer.h"
 #include "layer.h"
+#include "png_write.h"
 #include "projection.h"
+#include "svg.h"
 #include "style.h"
 #include "values.h"
 
 #include <cairo-pdf.h>
-#include <png.h>
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <ctype.h>
@@ -75,10 +76,8 @@ struct im_map {
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
     size_t drawn_len, drawn_cap;
     char legend_text[1024]; /* the legend's entries, for the SVG */
-    bool svg_text;          /* text is recorded for the SVG, not drawn */
-    struct svg_text { char *text; double x, y, size; bool bold, italic, halo;
-                      im_rgb_t rgb; } *texts;
-    size_t ntexts;
+    im_svg_t *svg;          /* while writing SVG: paths and text go here */
+    bool vector_output;     /* drawing for SVG or PDF, which scale up */
 };
 
 static const char *const default_provinces[] = {
@@ -120,12 +119,9 @@ static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
  * still complete, so their absence is not an error. */
 static im_status_t load_context(im_map_t *m)
 {
-    char *path = im_data_path(m->ctx, "context/countries.geojson");
-    if (!path)
-        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
     im_shape_t *deg = NULL;
     size_t n = 0;
-    if (access(path, R_OK) == 0 && im_context_read(m->ctx, path, &deg, &n) == IM_OK) {
+    if (im_context_read(m->ctx, NULL, &deg, &n) == IM_OK) {
         m->countries = calloc(n ? n : 1, sizeof *m->countries);
         for (size_t i = 0; m->countries && i < n; i++)
             if (copy_projected(m, &deg[i], &m->countries[m->ncountries]) == IM_OK)
@@ -134,8 +130,7 @@ static im_status_t load_context(im_map_t *m)
             im_shape_clear(&deg[i]);
         free(deg);
     }
-    free(path);
-    path = im_data_path(m->ctx, "context/labels.csv");
+    char *path = im_data_path(m->ctx, "context/labels.csv");
     im_csv_t *csv = NULL;
     if (path && access(path, R_OK) == 0 && im_csv_open(m->ctx, path, &csv) == IM_OK) {
         int cn = im_csv_column(csv, "name"), ck = im_csv_column(csv, "kind");
@@ -359,6 +354,65 @@ static void text_size(PangoLayout *pl, double *w, double *h)
     *h = (double)ih / PANGO_SCALE;
 }
 
+/* Every fill, stroke, paint, clip, save and restore goes through these,
+ * so that one drawing path serves Cairo's surfaces and our SVG writer. */
+static void fill_(cairo_t *cr, const im_map_t *m)
+{
+    if (m->svg) {
+        im_svg_fill(m->svg, cr);
+        cairo_new_path(cr);
+    } else {
+        cairo_fill(cr);
+    }
+}
+
+static void fill_preserve_(cairo_t *cr, const im_map_t *m)
+{
+    if (m->svg)
+        im_svg_fill(m->svg, cr);
+    else
+        cairo_fill_preserve(cr);
+}
+
+static void stroke_(cairo_t *cr, const im_map_t *m)
+{
+    if (m->svg) {
+        im_svg_stroke(m->svg, cr);
+        cairo_new_path(cr);
+    } else {
+        cairo_stroke(cr);
+    }
+}
+
+static void paint_(cairo_t *cr, const im_map_t *m)
+{
+    if (m->svg)
+        im_svg_paint(m->svg, cr);
+    else
+        cairo_paint(cr);
+}
+
+static void clip_(cairo_t *cr, const im_map_t *m)
+{
+    if (m->svg)
+        im_svg_clip(m->svg, cr);
+    cairo_clip(cr);
+}
+
+static void save_(cairo_t *cr, const im_map_t *m)
+{
+    cairo_save(cr);
+    if (m->svg)
+        im_svg_save(m->svg);
+}
+
+static void restore_(cairo_t *cr, const im_map_t *m)
+{
+    cairo_restore(cr);
+    if (m->svg)
+        im_svg_restore(m->svg);
+}
+
 static void set_rgb(cairo_t *cr, im_rgb_t c)
 {
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
@@ -383,15 +437,6 @@ static void remember_text(im_map_t *m, const char *text)
                                      m->drawn_len ? "; " : "", text);
 }
 
-static void clear_svg_text(im_map_t *m)
-{
-    for (size_t i = 0; i < m->ntexts; i++)
-        free(m->texts[i].text);
-    free(m->texts);
-    m->texts = NULL;
-    m->ntexts = 0;
-}
-
 /* Records each line of a layout as an SVG <text> centred on the line, so
  * that right-to-left lines (Urdu) anchor the same way as the rest. */
 static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
@@ -399,6 +444,18 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
 {
     const char *all = pango_layout_get_text(pl);
     const PangoFontDescription *fd = pango_layout_get_font_description(pl);
+    double size = (double)pango_font_description_get_size(fd) / PANGO_SCALE;
+    double dx = size, dy = 0;
+    cairo_user_to_device_distance(cr, &dx, &dy);
+    size = hypot(dx, dy);
+    bool bold = pango_font_description_get_weight(fd) >= PANGO_WEIGHT_BOLD;
+    bool italic = pango_font_description_get_style(fd) != PANGO_STYLE_NORMAL;
+    im_svg_rgb_t fill = {rgb.r, rgb.g, rgb.b};
+    im_svg_rgb_t halo_rgb = {m->st.halo.r, m->st.halo.g, m->st.halo.b};
+    dx = 2.5 * m->unit;
+    dy = 0;
+    cairo_user_to_device_distance(cr, &dx, &dy);
+    double halo_w = halo ? hypot(dx, dy) : 0;
     PangoLayoutIter *it = pango_layout_get_iter(pl);
     do {
         PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
@@ -406,25 +463,15 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
         pango_layout_iter_get_line_extents(it, NULL, &logical);
         if (line->length <= 0)
             continue;
-        struct svg_text *t = realloc(m->texts, (m->ntexts + 1) * sizeof *t);
-        if (!t)
-            break;
-        m->texts = t;
-        t += m->ntexts;
-        t->text = strndup(all + line->start_index, (size_t)line->length);
-        if (!t->text)
+        char *text = strndup(all + line->start_index, (size_t)line->length);
+        if (!text)
             break;
         double lx = x + (logical.x + logical.width / 2.0) / PANGO_SCALE;
         double ly = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
         cairo_user_to_device(cr, &lx, &ly);
-        t->x = lx;
-        t->y = ly;
-        t->size = (double)pango_font_description_get_size(fd) / PANGO_SCALE;
-        t->bold = pango_font_description_get_weight(fd) >= PANGO_WEIGHT_BOLD;
-        t->italic = pango_font_description_get_style(fd) != PANGO_STYLE_NORMAL;
-        t->halo = halo;
-        t->rgb = rgb;
-        m->ntexts++;
+        im_svg_text(m->svg, text, lx, ly, size, bold, italic, fill, halo_rgb,
+                    halo_w);
+        free(text);
     } while (pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
 }
@@ -436,7 +483,7 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
 static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
                       double y, im_rgb_t rgb, bool halo)
 {
-    if (m->svg_text) {
+    if (m->svg) {
         record_svg_text(cr, m, pl, x, y, rgb, halo);
         return;
     }
@@ -446,7 +493,7 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 2.5 * m->unit);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-        cairo_stroke(cr);
+        stroke_(cr, m);
         cairo_move_to(cr, x, y);
     }
     set_rgb(cr, rgb);
@@ -476,16 +523,25 @@ static bool inside(rect_t outer, rect_t r)
 }
 
 
+/* Vertices closer than a third of a device pixel (a tenth in vector
+ * output) to the last one kept are invisible, but cost the rasteriser as
+ * much as any other; at a national scale they are most of them. */
 static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
 {
+    double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
     for (size_t r = 0; r < s->nrings; r++) {
         const im_ring_t *ring = &s->rings[r];
+        im_xy_t last = {0, 0};
         for (size_t k = 0; k < ring->count; k++) {
             im_xy_t p = to_px(m, s->pts[ring->start + k]);
+            double dx = p.x - last.x, dy = p.y - last.y;
             if (k == 0)
                 cairo_move_to(cr, p.x, p.y);
-            else
+            else if (dx * dx + dy * dy >= tol2 || k + 1 == ring->count)
                 cairo_line_to(cr, p.x, p.y);
+            else
+                continue;
+            last = p;
         }
         cairo_close_path(cr);
     }
@@ -497,14 +553,15 @@ static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
 static void draw_countries(cairo_t *cr, const im_map_t *m)
 {
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-    for (size_t i = 0; i < m->ncountries; i++) {
+    /* One path for all: a single fill and a single stroke rasterise much
+     * faster than one of each per country, for the same pixels. */
+    for (size_t i = 0; i < m->ncountries; i++)
         shape_path(cr, m, &m->countries[i]);
-        set_rgb(cr, m->st.neighbour_fill);
-        cairo_fill_preserve(cr);
-        set_rgb(cr, m->st.background);
-        cairo_set_line_width(cr, 0.8 * m->unit);
-        cairo_stroke(cr);
-    }
+    set_rgb(cr, m->st.neighbour_fill);
+    fill_preserve_(cr, m);
+    set_rgb(cr, m->st.background);
+    cairo_set_line_width(cr, 0.8 * m->unit);
+    stroke_(cr, m);
 }
 
 /* Country and sea names where they fall inside the frame and clear of
@@ -550,8 +607,12 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
     size_t n = im_layer_count(m->layer);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    /* Context first so that the selection's borders are drawn over it. */
-    for (int pass = 0; pass < 2; pass++)
+    /* Context first so that the selection's borders are drawn over it.
+     * Each pass fills district by district, then strokes all its borders
+     * as one path: one stroke rasterises far faster than a hundred, and
+     * every border ends up above every fill either way. */
+    for (int pass = 0; pass < 2; pass++) {
+        bool any = false;
         for (size_t i = 0; i < n; i++) {
             if (m->selected[i] != (pass == 1))
                 continue;
@@ -565,12 +626,19 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
                 fill = im_map_fill_for_value(m, has, v);
             }
             set_rgb(cr, fill);
-            cairo_fill_preserve(cr);
-            set_rgb(cr, pass ? m->st.line_district : m->st.line_context);
-            cairo_set_line_width(cr, m->st.district_line_pt * m->unit *
-                                         (pass ? 1.0 : 1.5));
-            cairo_stroke(cr);
+            fill_(cr, m);
+            any = true;
         }
+        if (!any)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (m->selected[i] == (pass == 1))
+                shape_path(cr, m, &m->shapes[i]);
+        set_rgb(cr, pass ? m->st.line_district : m->st.line_context);
+        cairo_set_line_width(cr, m->st.district_line_pt * m->unit *
+                                     (pass ? 1.0 : 1.5));
+        stroke_(cr, m);
+    }
 }
 
 /* Province outlines over the district lines, heavier, so that the
@@ -582,7 +650,7 @@ static void draw_province_lines(cairo_t *cr, const im_map_t *m)
         set_rgb(cr, m->st.line_province);
         cairo_set_line_width(cr, m->st.province_line_pt * m->unit *
                                      (m->outline_selected[k] ? 1.0 : 0.6));
-        cairo_stroke(cr);
+        stroke_(cr, m);
     }
 }
 
@@ -699,9 +767,9 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
                     cairo_line_to(cr, ex, ey);
                     set_rgb(cr, m->st.text);
                     cairo_set_line_width(cr, 0.7 * m->unit);
-                    cairo_stroke(cr);
+                    stroke_(cr, m);
                     cairo_arc(cr, a.x, a.y, 1.5 * m->unit, 0, 2 * M_PI);
-                    cairo_fill(cr);
+                    fill_(cr, m);
                 }
                 draw_text(cr, m, pl, r.x, r.y, true);
                 remember_text(m, text);
@@ -772,10 +840,10 @@ static void draw_symbols(cairo_t *cr, const im_map_t *m)
         cairo_new_path(cr);
         cairo_arc(cr, p.x, p.y, symbol_radius(m, v), 0, 2 * M_PI);
         cairo_set_source_rgba(cr, c.r, c.g, c.b, 0.6);
-        cairo_fill_preserve(cr);
+        fill_preserve_(cr, m);
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 1.0 * m->unit);
-        cairo_stroke(cr);
+        stroke_(cr, m);
     }
 }
 
@@ -848,19 +916,27 @@ static double land_cover(const im_map_t *m, rect_t r)
 {
     int hits = 0, total = 0;
     size_t n = im_layer_count(m->layer);
+    double (*box)[4] = malloc((n ? n : 1) * sizeof *box);
+    if (!box)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        im_shape_bounds(&m->shapes[i], -1, &box[i][0], &box[i][1], &box[i][2],
+                        &box[i][3]);
     for (int gy = 0; gy < 12; gy++)
         for (int gx = 0; gx < 12; gx++) {
             double px = r.x + (gx + 0.5) * r.w / 12, py = r.y + (gy + 0.5) * r.h / 12;
             double x = (px - m->ox) / m->scale, y = (m->oy - py) / m->scale;
             total++;
             for (size_t i = 0; i < n; i++)
-                if (im_shape_contains(&m->shapes[i], -1, x, y)) {
+                if (x >= box[i][0] && x <= box[i][2] && y >= box[i][1] &&
+                    y <= box[i][3] && im_shape_contains(&m->shapes[i], -1, x, y)) {
                     /* Covering the selection is far worse than covering
                      * the grey context around it. */
                     hits += m->selected[i] ? 12 : 1;
                     break;
                 }
         }
+    free(box);
     return (double)hits / total;
 }
 
@@ -900,7 +976,7 @@ static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
     double u = m->unit, row = m->st.legend_pt * u * 1.9;
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
-    cairo_fill(cr);
+    fill_(cr, m);
     PangoLayout *pl = text_layout(cr, m, m->st.legend_pt, true, title);
     double tw, th;
     text_size(pl, &tw, &th);
@@ -917,10 +993,10 @@ static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
             cairo_rectangle(cr, r.x + 10 * u, y + (row - sw) / 2, sw * 1.3, sw);
         }
         set_rgb(cr, it[i].colour);
-        cairo_fill_preserve(cr);
+        fill_preserve_(cr, m);
         set_rgb(cr, m->st.line_district);
         cairo_set_line_width(cr, 0.6 * u);
-        cairo_stroke(cr);
+        stroke_(cr, m);
         pl = text_layout(cr, m, m->st.legend_pt, false, it[i].text);
         text_size(pl, &tw, &th);
         double lead = it[i].radius > 0 ? 2 * it[i].radius + 6 * u : row * 1.4;
@@ -963,10 +1039,10 @@ static void draw_scale_bar(cairo_t *cr, const im_map_t *m)
     for (int s = 0; s < 2; s++) {
         cairo_rectangle(cr, x0 + s * len / 2, y0, len / 2, h);
         set_rgb(cr, s ? m->st.halo : m->st.text);
-        cairo_fill_preserve(cr);
+        fill_preserve_(cr, m);
         set_rgb(cr, m->st.text);
         cairo_set_line_width(cr, 0.8 * u);
-        cairo_stroke(cr);
+        stroke_(cr, m);
     }
     char label[32];
     snprintf(label, sizeof label, "%.0f km", km);
@@ -1148,11 +1224,11 @@ static void draw_dense_points(cairo_t *cr, const im_map_t *m,
             im_xy_t p = to_px(m, m->point_xy[i]);
             cairo_rectangle(cr, p.x - h, p.y - h, 2 * h, 2 * h);
             if (++batch == 256) {
-                cairo_fill(cr);
+                fill_(cr, m);
                 batch = 0;
             }
         }
-        cairo_fill(cr);
+        fill_(cr, m);
     }
 }
 
@@ -1219,10 +1295,10 @@ static void draw_points(cairo_t *cr, im_map_t *m)
             rad = m->unit * (5 + 2.0 * sqrt((double)group[i]));
         cairo_arc(cr, px[i].x, px[i].y, rad, 0, 2 * M_PI);
         cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.85);
-        cairo_fill_preserve(cr);
+        fill_preserve_(cr, m);
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 1.0 * m->unit);
-        cairo_stroke(cr);
+        stroke_(cr, m);
         if (group[i] > 1) {
             char n[32];
             snprintf(n, sizeof n, "%zu", group[i]);
@@ -1300,7 +1376,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
     }
     cairo_rectangle(cr, best.x, best.y, best.w, best.h);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
-    cairo_fill(cr);
+    fill_(cr, m);
     draw_text(cr, m, tl, best.x + 10 * u, best.y + 10 * u, false);
     g_object_unref(tl);
     double y = best.y + 10 * u + th + 4 * u;
@@ -1309,7 +1385,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
         cairo_arc(cr, best.x + 10 * u + row * 0.4, y + row / 2, row * 0.3, 0,
                   2 * M_PI);
         set_rgb(cr, col);
-        cairo_fill(cr);
+        fill_(cr, m);
         PangoLayout *pl = text_layout(cr, m, m->st.legend_pt, false, text[k]);
         text_size(pl, &tw, &th);
         draw_text(cr, m, pl, best.x + 10 * u + row * 1.2, y + (row - th) / 2,
@@ -1329,7 +1405,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
             cairo_arc(cr, x + r, base - r, r, 0, 2 * M_PI);
             set_rgb(cr, m->st.muted_text);
             cairo_set_line_width(cr, 0.8 * u);
-            cairo_stroke(cr);
+            stroke_(cr, m);
             char label[16];
             snprintf(label, sizeof label, "%d", sizes[k]);
             PangoLayout *pl = text_layout(cr, m, m->st.source_pt, false, label);
@@ -1390,14 +1466,14 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
         return;
     m->inset_rect = r;
     double k = w / (maxx - minx);
-    cairo_save(cr);
+    save_(cr, m);
     cairo_rectangle(cr, r.x - 2 * m->unit, r.y - 2 * m->unit, r.w + 4 * m->unit,
                     r.h + 4 * m->unit);
     set_rgb(cr, m->st.background);
-    cairo_fill_preserve(cr);
+    fill_preserve_(cr, m);
     set_rgb(cr, m->st.line_district);
     cairo_set_line_width(cr, 0.5 * m->unit);
-    cairo_stroke(cr);
+    stroke_(cr, m);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     for (size_t i = 0; i < n; i++) {
         const im_shape_t *s = &m->shapes[i];
@@ -1414,7 +1490,7 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
             cairo_set_source_rgb(cr, 0.62, 0.62, 0.60);
         else
             set_rgb(cr, m->st.land_context);
-        cairo_fill(cr);
+        fill_(cr, m);
     }
     /* The part of the country the main map shows. */
     double fx0 = (f.x - m->ox) / m->scale, fx1 = (f.x + f.w - m->ox) / m->scale;
@@ -1425,8 +1501,8 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
                     (x1 - x0) * k, (y0 - y1) * k);
     cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
     cairo_set_line_width(cr, 1.2 * m->unit);
-    cairo_stroke(cr);
-    cairo_restore(cr);
+    stroke_(cr, m);
+    restore_(cr, m);
 }
 
 /* A north arrow above the scale bar, turned to true north at the frame's
@@ -1445,7 +1521,7 @@ static void draw_north_arrow(cairo_t *cr, const im_map_t *m)
     im_proj_forward(m->proj, &x0, &y0, 1, 1);
     im_proj_forward(m->proj, &x1, &y1, 1, 1);
     double angle = atan2(x1 - x0, y1 - y0);
-    cairo_save(cr);
+    save_(cr, m);
     cairo_translate(cr, ax, ay);
     cairo_rotate(cr, angle);
     cairo_move_to(cr, 0, -size);
@@ -1453,22 +1529,22 @@ static void draw_north_arrow(cairo_t *cr, const im_map_t *m)
     cairo_line_to(cr, 0, size * 0.2);
     cairo_close_path(cr);
     set_rgb(cr, m->st.text);
-    cairo_fill(cr);
+    fill_(cr, m);
     cairo_move_to(cr, 0, -size);
     cairo_line_to(cr, -size * 0.38, size * 0.45);
     cairo_line_to(cr, 0, size * 0.2);
     cairo_close_path(cr);
     set_rgb(cr, m->st.halo);
-    cairo_fill_preserve(cr);
+    fill_preserve_(cr, m);
     set_rgb(cr, m->st.text);
     cairo_set_line_width(cr, 0.8 * u);
-    cairo_stroke(cr);
+    stroke_(cr, m);
     PangoLayout *pl = text_layout(cr, m, m->st.legend_pt, true, "N");
     double w, h;
     text_size(pl, &w, &h);
     draw_text(cr, m, pl, -w / 2, -size - h - 1 * u, true);
     g_object_unref(pl);
-    cairo_restore(cr);
+    restore_(cr, m);
 }
 
 static void draw_map(cairo_t *cr, im_map_t *m)
@@ -1478,15 +1554,15 @@ static void draw_map(cairo_t *cr, im_map_t *m)
         m->drawn_text[0] = '\0';
     m->legend_text[0] = '\0';
     set_rgb(cr, m->st.background);
-    cairo_paint(cr);
+    paint_(cr, m);
     rect_t f = m->map_rect;
-    cairo_save(cr);
+    save_(cr, m);
     cairo_rectangle(cr, f.x, f.y, f.w, f.h);
-    cairo_clip(cr);
+    clip_(cr, m);
     /* Water where no country is: the countries around fill the frame. */
     if (m->ncountries) {
         set_rgb(cr, m->st.water);
-        cairo_paint(cr);
+        paint_(cr, m);
     }
     draw_countries(cr, m);
     draw_districts(cr, m);
@@ -1512,11 +1588,11 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     draw_place_names(cr, m);
     draw_scale_bar(cr, m);
     draw_north_arrow(cr, m);
-    cairo_restore(cr);
+    restore_(cr, m);
     cairo_rectangle(cr, f.x, f.y, f.w, f.h);
     set_rgb(cr, m->st.line_district);
     cairo_set_line_width(cr, 0.6 * m->unit);
-    cairo_stroke(cr);
+    stroke_(cr, m);
     draw_furniture(cr, m);
 }
 
@@ -1555,144 +1631,49 @@ static int membuf_puts(membuf_t *b, const char *s)
     return membuf_write(b, (const unsigned char *)s, (unsigned)strlen(s)) ? -1 : 0;
 }
 
-static int membuf_xml(membuf_t *b, const char *s)
+/* The SVG around what the writer collected: the title, and a <desc>
+ * with the legend and labels so that the map reads as text too. */
+static im_status_t svg_document(im_map_t *m, im_svg_t *svg, membuf_t *out)
 {
-    char one[2] = {0, 0};
-    for (; s && *s; s++) {
-        const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-                      : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
-        one[0] = *s;
-        if (membuf_puts(b, e ? e : one))
-            return -1;
-    }
-    return 0;
-}
-
-/* Adds <title> and <desc> after the opening <svg> tag Cairo wrote, so that
- * the map's title and labels are text in the SVG: Cairo writes glyphs as
- * outlines, which no search or screen reader can read. */
-static im_status_t svg_add_text(im_map_t *m, membuf_t *svg)
-{
-    membuf_t out = {0};
-    const char *data = (const char *)svg->data;
-    const char *open_tag = NULL;
-    for (size_t i = 0; i + 4 <= svg->len && !open_tag; i++)
-        if (memcmp(data + i, "<svg", 4) == 0)
-            open_tag = data + i;
-    const char *end = open_tag ? memchr(open_tag, '>', svg->len - (size_t)(open_tag - data))
-                               : NULL;
-    if (!end)
-        return im_error(m->ctx, IM_ERR_LIB, "Cairo wrote no <svg> element");
-    size_t head = (size_t)(end + 1 - data);
-    int bad = membuf_write(&out, svg->data, (unsigned)head) ||
-              membuf_puts(&out, "\n<title>") ||
-              membuf_xml(&out, m->title ? m->title : "Map") ||
-              membuf_puts(&out, "</title>\n<desc>") ||
-              membuf_xml(&out, m->subtitle) ||
-              membuf_puts(&out, m->subtitle ? ". Legend: " : "Legend: ") ||
-              membuf_xml(&out, m->legend_text) ||
-              membuf_puts(&out, ". Labels: ") ||
-              membuf_xml(&out, m->drawn_text) || membuf_puts(&out, ". ") ||
-              membuf_xml(&out, m->source) || membuf_puts(&out, "</desc>");
-    /* Cairo's drawing, then the text on top, as it is drawn last. */
-    const char *close = NULL;
-    for (size_t i = svg->len; i >= 6 && !close; i--)
-        if (memcmp(data + i - 6, "</svg>", 6) == 0)
-            close = data + i - 6;
-    size_t body_end = close ? (size_t)(close - data) : svg->len;
-    bad = bad || membuf_write(&out, svg->data + head, (unsigned)(body_end - head));
-    bad = bad || membuf_puts(&out, "<g id=\"text\" font-family=\"");
-    bad = bad || membuf_xml(&out, m->st.font);
-    bad = bad || membuf_puts(&out, "\" text-anchor=\"middle\">\n");
-    for (size_t i = 0; !bad && i < m->ntexts; i++) {
-        const struct svg_text *t = &m->texts[i];
-        char attrs[512];
-        snprintf(attrs, sizeof attrs,
-                 "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.2f\"%s%s "
-                 "fill=\"#%02x%02x%02x\"",
-                 t->x, t->y, t->size, t->bold ? " font-weight=\"bold\"" : "",
-                 t->italic ? " font-style=\"italic\"" : "",
-                 (int)lround(t->rgb.r * 255), (int)lround(t->rgb.g * 255),
-                 (int)lround(t->rgb.b * 255));
-        bad = membuf_puts(&out, attrs);
-        if (!bad && t->halo) {
-            snprintf(attrs, sizeof attrs,
-                     " stroke=\"#%02x%02x%02x\" stroke-width=\"%.2f\" "
-                     "stroke-linejoin=\"round\" paint-order=\"stroke\"",
-                     (int)lround(m->st.halo.r * 255), (int)lround(m->st.halo.g * 255),
-                     (int)lround(m->st.halo.b * 255), 2.5 * m->unit);
-            bad = membuf_puts(&out, attrs);
-        }
-        bad = bad || membuf_puts(&out, ">") || membuf_xml(&out, t->text) ||
-              membuf_puts(&out, "</text>\n");
-    }
-    bad = bad || membuf_puts(&out, "</g>\n") ||
-          membuf_write(&out, svg->data + body_end, (unsigned)(svg->len - body_end));
-    if (bad) {
-        free(out.data);
+    membuf_t desc = {0};
+    int bad = membuf_puts(&desc, m->subtitle ? m->subtitle : "") ||
+              membuf_puts(&desc, m->subtitle ? ". Legend: " : "Legend: ") ||
+              membuf_puts(&desc, m->legend_text) ||
+              membuf_puts(&desc, ". Labels: ") ||
+              membuf_puts(&desc, m->drawn_text ? m->drawn_text : "") ||
+              membuf_puts(&desc, ". ") ||
+              membuf_puts(&desc, m->source ? m->source : "") ||
+              membuf_write(&desc, (const unsigned char *)"", 1);
+    unsigned char *doc = NULL;
+    size_t len = 0;
+    bad = bad || im_svg_finish(svg, m->st.font, m->title,
+                               (const char *)desc.data, &doc, &len);
+    free(desc.data);
+    if (bad)
         return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-    }
-    free(svg->data);
-    *svg = out;
+    free(out->data);
+    out->data = doc;
+    out->len = out->cap = len;
     return IM_OK;
 }
 
-static void png_write_cb(png_structp png, png_bytep data, png_size_t n)
+static int png_sink(void *closure, const unsigned char *data, size_t n)
 {
-    membuf_t *b = png_get_io_ptr(png);
-    if (membuf_write(b, data, (unsigned)n))
-        png_error(png, "out of memory");
+    return membuf_write(closure, data, (unsigned)n) ? 1 : 0;
 }
 
-static void png_flush_cb(png_structp png) { (void)png; }
-
-/* Encodes the opaque map as 8-bit RGB with libpng directly: Cairo's own
- * writer compresses at zlib's default level, which took a third of the
- * time of a whole render; level 3 with the "up" filter is several times
- * faster for files a fifth larger.  The resolution goes in pHYs. */
 static im_status_t png_encode(im_map_t *m, cairo_surface_t *s, membuf_t *out)
 {
     cairo_surface_flush(s);
-    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-    int stride = cairo_image_surface_get_stride(s);
     const unsigned char *data = cairo_image_surface_get_data(s);
-    unsigned char *row = malloc((size_t)w * 3);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL,
-                                              NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!row || !png || !info || !data) {
-        png_destroy_write_struct(&png, &info);
-        free(row);
-        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        free(row);
-        return im_error(m->ctx, IM_ERR_LIB, "libpng: cannot encode the map");
-    }
-    png_set_write_fn(png, out, png_write_cb, png_flush_cb);
-    png_set_compression_level(png, 3);
-    png_set_filter(png, 0, PNG_FILTER_UP);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_uint_32 ppm = (png_uint_32)lround(m->dpi / 0.0254);
-    png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
-    png_write_info(png, info);
-    for (int y = 0; y < h; y++) {
-        const uint32_t *px = (const uint32_t *)(data + (size_t)y * (size_t)stride);
-        for (int x = 0; x < w; x++) {
-            /* The page is painted opaque first, so no unpremultiplying. */
-            row[3 * x] = (unsigned char)(px[x] >> 16);
-            row[3 * x + 1] = (unsigned char)(px[x] >> 8);
-            row[3 * x + 2] = (unsigned char)px[x];
-        }
-        png_write_row(png, row);
-    }
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    free(row);
-    return out->failed ? im_error(m->ctx, IM_ERR_NOMEM, "out of memory") : IM_OK;
+    /* The page is painted opaque first, so no unpremultiplying. */
+    int rc = data ? im_png_write(data, cairo_image_surface_get_width(s),
+                                 cairo_image_surface_get_height(s),
+                                 cairo_image_surface_get_stride(s), m->dpi,
+                                 png_sink, out)
+                  : -1;
+    return rc || out->failed ? im_error(m->ctx, IM_ERR_NOMEM, "out of memory")
+                             : IM_OK;
 }
 
 typedef enum { OUT_PNG, OUT_SVG, OUT_PDF, OUT_UNKNOWN } out_kind_t;
@@ -1708,14 +1689,22 @@ static out_kind_t kind_of(const char *ext)
 static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
 {
     cairo_surface_t *s;
-    if (kind == OUT_PNG)
+    if (kind == OUT_PNG) {
         s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, m->width, m->height);
-    else if (kind == OUT_SVG)
-        s = cairo_svg_surface_create_for_stream(membuf_write, out, m->width,
-                                                m->height);
-    else
+    } else if (kind == OUT_SVG) {
+        /* Only lays out text and holds paths for the SVG writer; a vector
+         * surface, so that text is measured unhinted as in the PDF. */
+        cairo_rectangle_t page = {0, 0, m->width, m->height};
+        s = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &page);
+        m->svg = im_svg_new(m->width, m->height);
+        if (!m->svg) {
+            cairo_surface_destroy(s);
+            return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+        }
+    } else {
         s = cairo_pdf_surface_create_for_stream(membuf_write, out, m->width,
                                                 m->height);
+    }
     if (kind == OUT_PDF) {
         /* The same inputs give the same bytes: the creation date is
          * fixed rather than the clock's (SOURCE_DATE_EPOCH's convention
@@ -1727,10 +1716,9 @@ static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
             cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, m->title);
     }
     cairo_t *cr = cairo_create(s);
-    clear_svg_text(m);
-    m->svg_text = kind == OUT_SVG;
+    m->vector_output = kind != OUT_PNG;
     draw_map(cr, m);
-    m->svg_text = false;
+    m->vector_output = false;
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     im_status_t st = IM_OK;
@@ -1740,13 +1728,16 @@ static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
     if (!cs)
         cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
+    im_svg_t *svg = m->svg;
+    m->svg = NULL;
+    if (!st && !cs && !out->failed && svg)
+        st = svg_document(m, svg, out);
+    im_svg_free(svg);
     if (st)
         return st;
     if (cs || out->failed)
         return im_error(m->ctx, IM_ERR_LIB, "Cairo: %s",
                         cairo_status_to_string(cs ? cs : CAIRO_STATUS_NO_MEMORY));
-    if (kind == OUT_SVG)
-        return svg_add_text(m, out);
     return IM_OK;
 }
 
@@ -1956,7 +1947,6 @@ void im_map_free(im_map_t *m)
     free(m->label_template);
     free(m->drawn_text);
     free(m->labels);
-    clear_svg_text(m);
     im_proj_free(m->proj);
     free(m);
 }
@@ -1968,22 +1958,35 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
                             const char *source, const char *path)
 {
     out_kind_t kind = kind_of(extension(path));
-    if (kind != OUT_PNG && kind != OUT_PDF)
+    if (kind == OUT_UNKNOWN)
         return im_error(ctx, IM_ERR_ARG, "%s: small multiples are written as "
-                        ".png or .pdf", path);
+                        ".png, .svg or .pdf", path);
     if (n == 0 || cols < 1)
         return im_error(ctx, IM_ERR_ARG, "no maps to lay out");
     im_map_t *m0 = maps[0];
     membuf_t b = {0};
-    cairo_surface_t *s = kind == OUT_PNG
-        ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height)
-        : cairo_pdf_surface_create_for_stream(membuf_write, &b, width, height);
+    cairo_rectangle_t page = {0, 0, width, height};
+    cairo_surface_t *s =
+        kind == OUT_PNG ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width,
+                                                     height)
+        : kind == OUT_SVG
+            ? cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &page)
+            : cairo_pdf_surface_create_for_stream(membuf_write, &b, width, height);
+    im_svg_t *svg = kind == OUT_SVG ? im_svg_new(width, height) : NULL;
+    if (kind == OUT_SVG && !svg) {
+        cairo_surface_destroy(s);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        maps[i]->svg = svg;
+        maps[i]->vector_output = kind != OUT_PNG;
+    }
     if (kind == OUT_PDF)
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE,
                                        "2000-01-01T00:00:00Z");
     cairo_t *cr = cairo_create(s);
     set_rgb(cr, m0->st.background);
-    cairo_paint(cr);
+    paint_(cr, m0);
     double u = fmin(width, height) / 800.0, margin = 16 * u, top = margin;
     if (title) {
         PangoLayout *pl = text_layout(cr, m0, m0->st.title_pt * u / m0->unit,
@@ -1999,15 +2002,15 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     double cw = (width - 2 * margin) / cols;
     double ch = (height - top - bottom - margin) / (double)rows;
     for (size_t i = 0; i < n; i++) {
-        cairo_save(cr);
+        save_(cr, m0);
         cairo_translate(cr, margin + (double)(i % (size_t)cols) * cw,
                         top + (double)(i / (size_t)cols) * ch);
         cairo_rectangle(cr, 0, 0, cw, ch);
-        cairo_clip(cr);
+        clip_(cr, m0);
         /* Each map was laid out for the cell; scale covers rounding. */
         cairo_scale(cr, cw / maps[i]->width, ch / maps[i]->height);
         draw_map(cr, maps[i]);
-        cairo_restore(cr);
+        restore_(cr, m0);
     }
     if (source) {
         PangoLayout *pl = text_layout(cr, m0, m0->st.source_pt * u / m0->unit,
@@ -2029,8 +2032,38 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     if (!cs)
         cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
+    for (size_t i = 0; i < n; i++) {
+        maps[i]->svg = NULL;
+        maps[i]->vector_output = false;
+    }
     if (!st && (cs || b.failed))
         st = im_error(ctx, IM_ERR_LIB, "Cairo: %s", cairo_status_to_string(cs));
+    if (!st && svg) {
+        /* The <desc> names each panel and its labels. */
+        membuf_t desc = {0};
+        int bad = 0;
+        for (size_t i = 0; i < n && !bad; i++)
+            bad = membuf_puts(&desc, i ? " " : "") ||
+                  membuf_puts(&desc, maps[i]->title      ? maps[i]->title
+                                     : maps[i]->subtitle ? maps[i]->subtitle
+                                                         : "Map") ||
+                  membuf_puts(&desc, ": ") ||
+                  membuf_puts(&desc, maps[i]->drawn_text &&
+                                         maps[i]->drawn_text[0]
+                                     ? maps[i]->drawn_text : "no labels") ||
+                  membuf_puts(&desc, ".");
+        bad = bad || membuf_puts(&desc, " Legend: ") ||
+              membuf_puts(&desc, m0->legend_text) ||
+              membuf_puts(&desc, source ? ". " : ".") ||
+              membuf_puts(&desc, source ? source : "") ||
+              membuf_write(&desc, (const unsigned char *)"", 1);
+        bad = bad || im_svg_finish(svg, m0->st.font, title,
+                                   (const char *)desc.data, &b.data, &b.len);
+        free(desc.data);
+        if (bad)
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    im_svg_free(svg);
     if (!st)
         st = write_file(ctx, path, &b);
     free(b.data);

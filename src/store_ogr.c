@@ -11,6 +11,7 @@
  * folded onto one.
  */
 #include "context.h"
+#include "gdal_module.h"
 #include "values.h"
 
 #include <cpl_error.h>
@@ -649,7 +650,7 @@ static size_t polygon_of(reader_t *r, OGRFeatureH feat,
     return (size_t)-1;
 }
 
-im_status_t im_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+im_status_t im_gdal_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                const im_layer_t *layer, const char *source,
                                const char *table, const im_filter_t *filter,
                                im_values_t **out)
@@ -715,7 +716,7 @@ static void pending_free(pending_t *p)
     free(p->order);
 }
 
-im_status_t im_points_from_ogr(im_ctx_t *ctx, const char *source,
+im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const char *source,
                                const char *table, const im_filter_t *filter,
                                im_points_t **out)
 {
@@ -821,7 +822,7 @@ static bool keep(char **slot, const char *v, bool least)
     return true;
 }
 
-im_status_t im_stats_from_ogr(im_ctx_t *ctx, const char *source,
+im_status_t im_gdal_stats_from_ogr(im_ctx_t *ctx, const char *source,
                               const char *table, im_group_t by,
                               const im_filter_t *filter, im_stats_fn fn,
                               void *user)

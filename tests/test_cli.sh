@@ -126,7 +126,13 @@ pdftotext -raw "$tmp/facets.pdf" - > "$tmp/facets.txt"
 for y in 2015 2016 2019 2025; do grep -q "^$y" "$tmp/facets.txt" || fail "facet $y missing"; done
 [ "$(grep -c 'No recorded incident' "$tmp/facets.txt")" -eq 1 ] || fail "facets share one legend"
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.png"
-expect 2 "small multiples are written as .png or .pdf" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.svg"
+expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.svg"
+xmllint --noout "$tmp/facets.svg" || fail "facets.svg is not valid XML"
+for y in 2015 2019 2025; do grep -q ">$y</text>" "$tmp/facets.svg" || fail "facet $y title not <text> in the SVG"; done
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/facets.svg" | grep -q '2019: Quetta 1; Mastung 1; Gwadar 1\.' \
+  || fail "facets desc: $(xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/facets.svg")"
+[ "$(grep -c '>No recorded incident</text>' "$tmp/facets.svg")" -eq 1 ] || fail "SVG facets share one legend"
+expect 2 "small multiples are written as .png, .svg or .pdf" -- "$bin" render "$root/data/incidents/seed.csv" --facet year -o "$tmp/facets.gif"
 expect 1 "the records have no dates" -- "$bin" render "$tallies" --value-column count --facet year -o "$tmp/x.png"
 
 # Graduated symbols and choropleth with points.
