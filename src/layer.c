@@ -191,6 +191,19 @@ size_t im_layer_find_district(const im_layer_t *L, const char *district_id)
         for (size_t i = 0; i < L->n; i++)
             if (L->f[i].district_id && strcmp(L->f[i].district_id, id) == 0)
                 return i;
+    /* Or down: a polygon drawn under the district's former name (Bolan
+     * for Kachhi) descends from it.  Only a single such polygon is an
+     * answer; several are the parts of a split, none of which stands for
+     * the whole. */
+    size_t found = (size_t)-1, count = 0;
+    for (size_t i = 0; district_id && i < L->n; i++)
+        if (L->f[i].district_id &&
+            im_gazetteer_is_ancestor(L->gaz, district_id, L->f[i].district_id)) {
+            found = i;
+            count++;
+        }
+    if (count == 1)
+        return found;
     return (size_t)-1;
 }
 

@@ -725,59 +725,89 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
         char text[256];
         label_text(m, order[j].i, order[j].v, text, sizeof text);
         im_xy_t a = to_px(m, m->label_xy[order[j].i]);
-        /* In order: the full size centred on the label point or nudged to
-         * its four sides; a smaller size the same way; then, for small
-         * districts, a place outside with a leader line back to it.  Only
-         * then is the label dropped. */
-        bool done_one = false;
-        for (int attempt = 0; attempt < 3 && !done_one; attempt++) {
-            double pt = m->st.label_pt * (attempt == 1 ? 0.8 : 1.0);
-            PangoLayout *pl = text_layout(cr, m, pt, true, text);
-            pango_layout_set_alignment(pl, PANGO_ALIGN_CENTER);
-            double w, h;
-            text_size(pl, &w, &h);
-            int tries = attempt < 2 ? 5 : 16;
-            for (int t = 0; t < tries && !done_one; t++) {
-                rect_t r;
-                if (attempt < 2) {
-                    const double dx[] = {0, 0, 0, -0.5, 0.5}, dy[] = {0, -1, 1, 0, 0};
-                    r = (rect_t){a.x - w / 2 + dx[t] * (w + 4),
-                                 a.y - h / 2 + dy[t] * h, w, h};
-                } else {
-                    /* Eight directions, two distances. */
-                    double ang = M_PI / 4 * (t % 8) - M_PI / 2;
-                    double dist = m->unit * (t < 8 ? 40 : 70);
-                    r = (rect_t){a.x + dist * cos(ang) - w / 2,
-                                 a.y + dist * sin(ang) - h / 2, w, h};
-                }
-                bool ok = inside(m->map_rect, r) && !overlaps(r, m->legend_rect) &&
-                          !overlaps(r, m->inset_rect);
-                for (size_t q = 0; ok && q < nplaced; q++)
-                    ok = !overlaps(r, placed[q]);
-                if (!ok)
-                    continue;
-                if (attempt == 2) {
-                    double cx = r.x + w / 2, cy = r.y + h / 2;
-                    double ex = fmax(r.x, fmin(a.x, r.x + w));
-                    double ey = fmax(r.y, fmin(a.y, r.y + h));
-                    if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
-                        ey = cy;
-                    cairo_new_path(cr);
-                    cairo_move_to(cr, a.x, a.y);
-                    cairo_line_to(cr, ex, ey);
-                    set_rgb(cr, m->st.text);
-                    cairo_set_line_width(cr, 0.7 * m->unit);
-                    stroke_(cr, m);
-                    cairo_arc(cr, a.x, a.y, 1.5 * m->unit, 0, 2 * M_PI);
-                    fill_(cr, m);
-                }
-                draw_text(cr, m, pl, r.x, r.y, true);
-                remember_text(m, text);
-                placed[nplaced++] = r;
-                done_one = true;
-            }
-            g_object_unref(pl);
+        /* The label's forms, tried in order: as written, wrapped onto two
+         * lines at the space nearest its middle, smaller, smaller and
+         * wrapped. */
+        char wrapped[256];
+        snprintf(wrapped, sizeof wrapped, "%s", text);
+        char *mid = NULL;
+        size_t len = strlen(wrapped);
+        for (char *c = wrapped; *c; c++)
+            if (*c == ' ' && (!mid || fabs((double)(c - wrapped) - len / 2.0) <
+                                          fabs((double)(mid - wrapped) - len / 2.0)))
+                mid = c;
+        if (mid)
+            *mid = '\n';
+        const struct { double scale; bool wrap; } forms[] = {
+            {1.0, false}, {1.0, true}, {0.8, false}, {0.8, true}};
+        PangoLayout *pl[4] = {NULL, NULL, NULL, NULL};
+        double fw[4], fh[4];
+        for (int f = 0; f < 4; f++) {
+            if (forms[f].wrap && !mid)
+                continue;
+            pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale, true,
+                                forms[f].wrap ? wrapped : text);
+            pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
+            text_size(pl[f], &fw[f], &fh[f]);
         }
+        /* Then, in order: every form centred on the label point; every
+         * form nudged to the point's four sides; and for small districts
+         * a place outside with a leader line back to the point.  Only then
+         * is the label dropped. */
+        bool done_one = false;
+        for (int stage = 0; stage < 3 && !done_one; stage++) {
+            int tries = stage == 0 ? 1 : stage == 1 ? 4 : 16;
+            for (int f = 0; f < 4 && !done_one; f++) {
+                if (!pl[f] || (stage == 2 && forms[f].wrap))
+                    continue;
+                double w = fw[f], h = fh[f];
+                for (int t = 0; t < tries && !done_one; t++) {
+                    rect_t r;
+                    if (stage < 2) {
+                        const double dx[] = {0, 0, 0, -0.5, 0.5};
+                        const double dy[] = {0, -1, 1, 0, 0};
+                        int k = stage == 0 ? 0 : t + 1;
+                        r = (rect_t){a.x - w / 2 + dx[k] * (w + 4),
+                                     a.y - h / 2 + dy[k] * h, w, h};
+                    } else {
+                        /* Eight directions, two distances. */
+                        double ang = M_PI / 4 * (t % 8) - M_PI / 2;
+                        double dist = m->unit * (t < 8 ? 40 : 70);
+                        r = (rect_t){a.x + dist * cos(ang) - w / 2,
+                                     a.y + dist * sin(ang) - h / 2, w, h};
+                    }
+                    bool ok = inside(m->map_rect, r) &&
+                              !overlaps(r, m->legend_rect) &&
+                              !overlaps(r, m->inset_rect);
+                    for (size_t q = 0; ok && q < nplaced; q++)
+                        ok = !overlaps(r, placed[q]);
+                    if (!ok)
+                        continue;
+                    if (stage == 2) {
+                        double cx = r.x + w / 2, cy = r.y + h / 2;
+                        double ex = fmax(r.x, fmin(a.x, r.x + w));
+                        double ey = fmax(r.y, fmin(a.y, r.y + h));
+                        if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
+                            ey = cy;
+                        cairo_new_path(cr);
+                        cairo_move_to(cr, a.x, a.y);
+                        cairo_line_to(cr, ex, ey);
+                        set_rgb(cr, m->st.text);
+                        cairo_set_line_width(cr, 0.7 * m->unit);
+                        stroke_(cr, m);
+                        cairo_arc(cr, a.x, a.y, 1.5 * m->unit, 0, 2 * M_PI);
+                        fill_(cr, m);
+                    }
+                    draw_text(cr, m, pl[f], r.x, r.y, true);
+                    remember_text(m, text);
+                    placed[nplaced++] = r;
+                    done_one = true;
+                }
+            }
+        }
+        for (int f = 0; f < 4; f++)
+            if (pl[f])
+                g_object_unref(pl[f]);
         if (!done_one) {
             m->dropped++;
             im_warn(m->ctx, "label '%s' dropped: no room", text);

@@ -120,6 +120,23 @@ done
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" -o "$tmp/span.pdf"
 pdftotext "$tmp/span.pdf" - | grep -q 'Incidents dated 2015-05-13 – 2025-03' || fail "date span on the map"
 
+# Crowded: every current district of the three provinces labelled.  Labels
+# that collide wrap onto two lines before shrinking or moving.
+{ echo "district,count"
+  "$bin" gazetteer list | awk -F, 'NR > 1 && $7 == "current" &&
+    ($3 == "Balochistan" || $3 == "Khyber Pakhtunkhwa" || $3 == "Sindh") {
+    printf "\"%s\",%d\n", $2, NR }'; } >"$tmp/crowded.csv"
+[ "$(wc -l <"$tmp/crowded.csv")" -gt 90 ] || fail "crowded.csv: too few districts"
+expect 0 "" -- "$bin" render "$tmp/crowded.csv" --value-column count -o "$tmp/crowded.svg"
+wrapped=$(grep 'font-weight="bold"' "$tmp/crowded.svg" | grep -cE '>[0-9]+</text>')
+[ "$wrapped" -ge 1 ] || fail "crowded map: no label wrapped onto a second line"
+xmllint --xpath 'string(//*[local-name()="desc"])' "$tmp/crowded.svg" | grep -qE 'Labels: [^.]* [0-9]+; ' \
+  || fail "crowded map: labels missing from the desc"
+# Kachhi is drawn as Bolan, its former name, in the embedded boundaries.
+printf 'district,count\nKachhi,5\n' >"$tmp/kachhi.csv"
+expect 0 "" -- "$bin" render "$tmp/kachhi.csv" --value-column count -o "$tmp/kachhi.svg"
+grep -q '>Bolan 5</text>' "$tmp/kachhi.svg" || fail "Kachhi not counted in the Bolan polygon"
+
 # Small multiples: one map per year, one shared legend.
 expect 0 "" -- "$bin" render "$root/data/incidents/seed.csv" --facet year --title "By year" -o "$tmp/facets.pdf"
 pdftotext -raw "$tmp/facets.pdf" - > "$tmp/facets.txt"
