@@ -42,6 +42,9 @@ static char *intern_category(im_points_t *P, const char *s)
 {
     if (!s || !*s)
         return empty;
+    /* Rows often repeat the category of the row before: try it first. */
+    if (P->ncategories && strcmp(P->categories[P->ncategories - 1], s) == 0)
+        return P->categories[P->ncategories - 1];
     for (size_t i = 0; i < P->ncategories; i++)
         if (strcmp(P->categories[i], s) == 0)
             return P->categories[i];

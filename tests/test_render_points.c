@@ -72,6 +72,44 @@ int main(void)
     cairo_surface_destroy(png);
     im_map_free(map);
     im_points_free(pts);
+    pts = NULL;
+    map = NULL;
+
+    /* Many points (blended straight into the pixels): 4,000 records of
+     * one category at one spot and 4,000 of another at a second spot
+     * saturate to their category colours; elsewhere the land shows. */
+    snprintf(path, sizeof path, "%s/dense.csv", test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "%s", path);
+    if (f) {
+        fprintf(f, "lat,lon,category\n");
+        for (int i = 0; i < 4000; i++)
+            fprintf(f, "27.0,66.5,Explosion\n25.5,69.0,Abduction\n");
+        fclose(f);
+    }
+    CHECK(im_points_read_csv(ctx, gaz, path, &pts) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    CHECK(im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/dense-points.png", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    if (!test_failures) {
+        double ax, ay, bx, by, cx, cy;
+        im_map_lonlat_to_px(map, 66.5, 27.0, &ax, &ay);
+        im_map_lonlat_to_px(map, 69.0, 25.5, &bx, &by);
+        im_map_lonlat_to_px(map, 64.5, 28.6, &cx, &cy);
+        im_rgb_t a = png_pixel(out, ax, ay), b = png_pixel(out, bx, by);
+        im_rgb_t c = png_pixel(out, cx, cy);
+        CHECK(rgb_distance(a, c) > 0.3, "dense spot A drawn (%.2f %.2f %.2f)",
+              a.r, a.g, a.b);
+        CHECK(rgb_distance(b, c) > 0.3, "dense spot B drawn (%.2f %.2f %.2f)",
+              b.r, b.g, b.b);
+        CHECK(rgb_distance(a, b) > 0.2, "two categories, two colours");
+        CHECK(rgb_distance(c, none) < 0.05, "land between the spots untouched "
+              "(%.2f %.2f %.2f)", c.r, c.g, c.b);
+    }
+    im_map_free(map);
+    im_points_free(pts);
     im_layer_free(layer);
     im_gazetteer_free(gaz);
     im_ctx_free(ctx);
