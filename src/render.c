@@ -1142,7 +1142,8 @@ static int categories(const im_map_t *m, category_t *cat, int max)
         const char *c;
         im_points_get(m->points, i, NULL, NULL, &c, NULL);
         int k = 0;
-        while (k < n && strcmp(cat[k].name, c))
+        /* Interned names mostly: pointers first. */
+        while (k < n && cat[k].name != c && strcmp(cat[k].name, c))
             k++;
         if (k == n && n < max)
             cat[n++] = (category_t){c, 0};
@@ -1237,7 +1238,8 @@ static int category_index(const category_t *cat, int ncat, const char *c)
 /* Coverage of the pixel span [i, i + 1) by the interval [lo, hi). */
 static double span_cover(int i, double lo, double hi)
 {
-    return fmax(0, fmin(hi, i + 1.0) - fmax(lo, (double)i));
+    double a = lo > i ? lo : i, b = hi < i + 1.0 ? hi : i + 1.0;
+    return b > a ? b - a : 0;
 }
 
 /* Dense points on a raster page, blended straight into its pixels: a
@@ -1288,18 +1290,24 @@ static bool blend_dense_points(cairo_t *cr, const im_map_t *m,
         }
         im_xy_t p = to_px(m, m->point_xy[i]);
         double x = mx.x0 + p.x * mx.xx, y = mx.y0 + p.y * mx.yy;
-        double x0 = fmax(x - hx, cx0), x1 = fmin(x + hx, cx1);
-        double y0 = fmax(y - hy, cy0), y1 = fmin(y + hy, cy1);
-        if (x0 >= x1 || y0 >= y1)
+        double x0 = x - hx > cx0 ? x - hx : cx0, x1 = x + hx < cx1 ? x + hx : cx1;
+        double y0 = y - hy > cy0 ? y - hy : cy0, y1 = y + hy < cy1 ? y + hy : cy1;
+        if (!(x0 < x1 && y0 < y1))
             continue;
         const uint32_t *s = src[k < ncat ? k : ncat];
-        for (int py = (int)y0; py < (int)ceil(y1); py++) {
+        int px0 = (int)x0, px1 = (int)ceil(x1), py0 = (int)y0, py1 = (int)ceil(y1);
+        double cover_x[16];
+        if (px1 - px0 > 16)
+            px1 = px0 + 16;
+        for (int px = px0; px < px1; px++)
+            cover_x[px - px0] = span_cover(px, x0, x1) * alpha * 256;
+        for (int py = py0; py < py1; py++) {
             double cy = span_cover(py, y0, y1);
             uint32_t *row = (uint32_t *)(void *)(data + (size_t)py * (size_t)stride);
-            for (int px = (int)x0; px < (int)ceil(x1); px++) {
+            for (int px = px0; px < px1; px++) {
                 /* 0-256 fixed point; the page is opaque, so the pixel's
                  * premultiplied channels are its colour. */
-                uint32_t a = (uint32_t)lround(alpha * cy * span_cover(px, x0, x1) * 256);
+                uint32_t a = (uint32_t)(cy * cover_x[px - px0] + 0.5);
                 uint32_t d = row[px], na = 256 - a;
                 uint32_t r = (s[0] * a + ((d >> 16) & 255) * na) >> 8;
                 uint32_t g = (s[1] * a + ((d >> 8) & 255) * na) >> 8;
