@@ -1726,6 +1726,8 @@ typedef struct {
 static cairo_status_t membuf_write(void *closure, const unsigned char *data,
                                    unsigned int length)
 {
+    if (length == 0)
+        return CAIRO_STATUS_SUCCESS;
     membuf_t *b = closure;
     if (b->len + length > b->cap) {
         size_t cap = b->cap ? b->cap : 65536;
