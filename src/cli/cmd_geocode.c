@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "context.h"
 #include "csv.h"
+#include "number.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -75,11 +76,8 @@ static int find_column(const im_csv_t *csv, const char *given,
 
 static bool parse_deg(const char *s, double limit, double *out)
 {
-    char *end;
-    if (!*s)
-        return false;
-    double v = strtod(s, &end);
-    if (*end || !(v >= -limit && v <= limit))
+    double v;
+    if (!im_parse_number(s, &v) || !(v >= -limit && v <= limit))
         return false;
     *out = v;
     return true;
