@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GRID 96                  /* cells per side */
+#define GRID 192                  /* cells per side */
 #define EDGE_TOLERANCE_KM 8.0    /* on an edge, just off the coast */
 /* Text and coordinates agree when the point lies within this distance of
  * the text's district: the boundary sets themselves are accurate to a few
@@ -50,6 +50,8 @@ struct im_geocoder {
     double minx, miny, cellw, cellh;
     uint32_t *cell_start;        /* GRID*GRID + 1 offsets into cell_items */
     uint32_t *cell_items;
+    int32_t *cell_owner;         /* per cell: see classify_cells */
+    struct { const char *name, *province; } *poly_district;  /* per polygon */
     double *bbox;                /* 4 per polygon */
     ll_t *centroids;             /* suspicious points */
     size_t ncentroids;
@@ -69,6 +71,72 @@ static int cell_of(double v, double min, double w)
 {
     int c = (int)floor((v - min) / w);
     return c < 0 ? 0 : c >= GRID ? GRID - 1 : c;
+}
+
+#define CELL_EDGE (-2)          /* an edge crosses the cell: test the point */
+#define CELL_NONE (-1)          /* inside no polygon */
+
+static size_t locate_in_cell(const im_geocoder_t *g, int c, double lon,
+                             double lat);
+
+/* Most cells of the grid lie wholly inside one district, or wholly
+ * outside all: no edge crosses them, so every point in such a cell has
+ * the answer of its centre, found once here.  Only points in cells an
+ * edge crosses need a point-in-polygon test at all. */
+static im_status_t classify_cells(im_ctx_t *ctx, im_geocoder_t *g)
+{
+    g->cell_owner = malloc(GRID * GRID * sizeof *g->cell_owner);
+    if (!g->cell_owner)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    for (int c = 0; c < GRID * GRID; c++)
+        g->cell_owner[c] = 0;
+    /* Mark the cells each edge's bounding box touches (edges are short
+     * next to a cell), widened by a hair for points on a cell line. */
+    double ex = g->cellw * 1e-6, ey = g->cellh * 1e-6;
+    size_t n = im_layer_count(g->layer);
+    for (size_t i = 0; i < n; i++) {
+        const im_shape_t *sh = im_layer_shape(g->layer, i);
+        for (size_t r = 0; r < sh->nrings; r++) {
+            const im_ring_t *ring = &sh->rings[r];
+            for (size_t k = 0; k < ring->count; k++) {
+                im_xy_t a = sh->pts[ring->start + k];
+                im_xy_t b = sh->pts[ring->start + (k + 1) % ring->count];
+                int x0 = cell_of(fmin(a.x, b.x) - ex, g->minx, g->cellw);
+                int x1 = cell_of(fmax(a.x, b.x) + ex, g->minx, g->cellw);
+                int y0 = cell_of(fmin(a.y, b.y) - ey, g->miny, g->cellh);
+                int y1 = cell_of(fmax(a.y, b.y) + ey, g->miny, g->cellh);
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                        g->cell_owner[y * GRID + x] = CELL_EDGE;
+            }
+        }
+    }
+    for (int c = 0; c < GRID * GRID; c++) {
+        if (g->cell_owner[c] == CELL_EDGE)
+            continue;
+        double lon = g->minx + (c % GRID + 0.5) * g->cellw;
+        double lat = g->miny + (c / GRID + 0.5) * g->cellh;
+        size_t i = locate_in_cell(g, c, lon, lat);
+        g->cell_owner[c] = i == (size_t)-1 ? CELL_NONE : (int32_t)i;
+    }
+    return IM_OK;
+}
+
+/* Each polygon's district name and province, looked up once rather than
+ * for every point located in it. */
+static im_status_t name_polygons(im_ctx_t *ctx, im_geocoder_t *g)
+{
+    size_t n = im_layer_count(g->layer);
+    g->poly_district = calloc(n ? n : 1, sizeof *g->poly_district);
+    if (!g->poly_district)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *id = im_layer_district_id(g->layer, i);
+        if (!id || !im_gazetteer_district(g->gaz, id, &g->poly_district[i].name,
+                                          &g->poly_district[i].province))
+            g->poly_district[i].name = g->poly_district[i].province = NULL;
+    }
+    return IM_OK;
 }
 
 static im_status_t build_index(im_ctx_t *ctx, im_geocoder_t *g)
@@ -123,7 +191,7 @@ static im_status_t build_index(im_ctx_t *ctx, im_geocoder_t *g)
         }
         free(fill);
     }
-    return IM_OK;
+    return classify_cells(ctx, g);
 }
 
 /* Area centroid of a shape's largest part. */
@@ -200,6 +268,8 @@ im_status_t im_geocoder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     g->layer = layer;
     im_status_t st = build_index(ctx, g);
     if (!st)
+        st = name_polygons(ctx, g);
+    if (!st)
         st = collect_centroids(ctx, g);
     if (!st && !(g->cache = calloc(CACHE_SLOTS, sizeof *g->cache)))
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
@@ -220,6 +290,8 @@ void im_geocoder_free(im_geocoder_t *g)
     free(g->cache);
     free(g->cell_start);
     free(g->cell_items);
+    free(g->cell_owner);
+    free(g->poly_district);
     free(g->bbox);
     free(g->centroids);
     free(g);
@@ -255,21 +327,41 @@ double im_geocoder_distance_km(const im_geocoder_t *g, size_t polygon,
     return edge_km(s, lon, lat);
 }
 
-size_t im_geocoder_locate(const im_geocoder_t *g, double lon, double lat,
-                          double tolerance_km)
+/* The first polygon of cell c that contains the point. */
+static size_t locate_in_cell(const im_geocoder_t *g, int c, double lon,
+                             double lat)
 {
+    for (uint32_t k = g->cell_start[c]; k < g->cell_start[c + 1]; k++) {
+        uint32_t i = g->cell_items[k];
+        const double *b = g->bbox + 4 * i;
+        if (lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3] &&
+            im_shape_contains(im_layer_shape(g->layer, i), -1, lon, lat))
+            return i;
+    }
+    return (size_t)-1;
+}
+
+static size_t locate(const im_geocoder_t *g, double lon, double lat,
+                     double tolerance_km, bool *out_inside)
+{
+    *out_inside = false;
     if (!isfinite(lon) || !isfinite(lat))
         return (size_t)-1;
     int cx = (int)floor((lon - g->minx) / g->cellw);
     int cy = (int)floor((lat - g->miny) / g->cellh);
     if (cx >= 0 && cy >= 0 && cx < GRID && cy < GRID) {
         int c = cy * GRID + cx;
-        for (uint32_t k = g->cell_start[c]; k < g->cell_start[c + 1]; k++) {
-            uint32_t i = g->cell_items[k];
-            const double *b = g->bbox + 4 * i;
-            if (lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3] &&
-                im_shape_contains(im_layer_shape(g->layer, i), -1, lon, lat))
+        int32_t owner = g->cell_owner[c];
+        if (owner >= 0) {
+            *out_inside = true;
+            return (size_t)owner;
+        }
+        if (owner == CELL_EDGE) {
+            size_t i = locate_in_cell(g, c, lon, lat);
+            if (i != (size_t)-1) {
+                *out_inside = true;
                 return i;
+            }
         }
     }
     if (tolerance_km <= 0)
@@ -304,6 +396,13 @@ size_t im_geocoder_locate(const im_geocoder_t *g, double lon, double lat,
             }
         }
     return best;
+}
+
+size_t im_geocoder_locate(const im_geocoder_t *g, double lon, double lat,
+                          double tolerance_km)
+{
+    bool inside;
+    return locate(g, lon, lat, tolerance_km, &inside);
 }
 
 static uint64_t hash_text(const char *a, const char *b)
@@ -408,7 +507,8 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
     bool text_ok = m.method != IM_MATCH_UNMATCHED &&
                    m.method != IM_MATCH_AMBIGUOUS;
 
-    size_t poly = has_point ? im_geocoder_locate(g, lon, lat, EDGE_TOLERANCE_KM)
+    bool inside = false;
+    size_t poly = has_point ? locate(g, lon, lat, EDGE_TOLERANCE_KM, &inside)
                             : (size_t)-1;
     const char *cid = poly != (size_t)-1 ? im_layer_district_id(g->layer, poly)
                                          : NULL;
@@ -444,10 +544,11 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
         return;
     }
     out->polygon = poly;
-    bool inside = im_shape_contains(im_layer_shape(g->layer, poly), -1, lon, lat);
     if (!text_ok) {
         /* Coordinates alone; they may also settle an ambiguous text. */
-        set_district(g, out, cid);
+        out->district_id = cid;
+        out->district = g->poly_district[poly].name;
+        out->province = g->poly_district[poly].province;
         out->method = IM_MATCH_COORDINATES;
         out->score = inside ? 0.9 : 0.75;
         out->precision = inside ? 1 : 2;
