@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <threads.h>
 #include <unistd.h>
 
 enum field {
@@ -247,20 +248,173 @@ static void reject(reject_log_t *log, long line, const char *field,
     }
 }
 
-static im_status_t file_sha256(im_ctx_t *ctx, const char *path, char out[65])
+/* The file's SHA-256 for the run's record, computed on a thread of its
+ * own while the rows are read: on two cores it then costs no time.  It
+ * touches no context; a failure is reported once the thread is joined. */
+typedef struct {
+    const char *path;
+    char hex[65];
+    bool ok;
+} digest_job_t;
+
+static int digest_thread(void *arg)
 {
-    FILE *f = fopen(path, "rb");
+    digest_job_t *job = arg;
+    job->ok = false;
+    FILE *f = fopen(job->path, "rb");
     if (!f)
-        return im_error(ctx, IM_ERR_IO, "cannot open '%s'", path);
+        return 0;
     GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    unsigned char buf[1 << 16];
+    unsigned char *buf = malloc(1 << 20);
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    while (buf && (n = fread(buf, 1, 1 << 20, f)) > 0)
         g_checksum_update(ck, buf, (gssize)n);
+    job->ok = buf && !ferror(f);
     fclose(f);
-    snprintf(out, 65, "%s", g_checksum_get_string(ck));
+    free(buf);
+    snprintf(job->hex, sizeof job->hex, "%s", g_checksum_get_string(ck));
     g_checksum_free(ck);
-    return IM_OK;
+    return 0;
+}
+
+/* Rows travel from the reading thread (CSV, dates, geocoding: everything
+ * that may warn through the context) to a store thread (SQLite only) in
+ * batches, so that the two halves of an import run on two cores.  A
+ * batch copies its records' strings into an arena of its own, because
+ * the CSV reader reuses its buffer for the next row; district names and
+ * method names belong to the gazetteer and are not copied. */
+#define BATCH_ROWS 1024
+#define NBATCHES 4
+#define ARENA_BYTES (BATCH_ROWS * 512)
+
+typedef struct {
+    im_record_t rec[BATCH_ROWS];
+    int n;
+    char *arena;
+    size_t used, cap;
+} batch_t;
+
+typedef struct {
+    im_store_t *store;
+    long run_id;
+    mtx_t lock;
+    cnd_t filled, drained;
+    batch_t batch[NBATCHES];
+    int head, tail, count; /* head: next to fill; tail: next to store */
+    bool done;             /* the reader will send no more */
+    bool stop;             /* give up: the import failed */
+    const char *failure;   /* what the store could not do */
+    long inserted, updated, unchanged;
+} pipe_t;
+
+static int store_thread(void *arg)
+{
+    pipe_t *p = arg;
+    for (;;) {
+        mtx_lock(&p->lock);
+        while (p->count == 0 && !p->done && !p->stop)
+            cnd_wait(&p->filled, &p->lock);
+        if (p->stop || p->count == 0) {
+            mtx_unlock(&p->lock);
+            return 0;
+        }
+        batch_t *b = &p->batch[p->tail];
+        mtx_unlock(&p->lock);
+        const char *failure = NULL;
+        for (int i = 0; i < b->n && !failure; i++) {
+            im_upsert_t u;
+            failure = im_store_put(p->store, p->run_id, &b->rec[i], &u);
+            if (!failure)
+                *(u == IM_UPSERT_INSERTED  ? &p->inserted
+                  : u == IM_UPSERT_UPDATED ? &p->updated
+                                           : &p->unchanged) += 1;
+        }
+        mtx_lock(&p->lock);
+        if (failure) {
+            p->failure = failure;
+            p->stop = true;
+        } else {
+            p->tail = (p->tail + 1) % NBATCHES;
+            p->count--;
+        }
+        cnd_signal(&p->drained);
+        mtx_unlock(&p->lock);
+        if (failure)
+            return 0;
+    }
+}
+
+/* The batch to fill next, once the store thread has room; NULL when the
+ * store failed. */
+static batch_t *pipe_slot(pipe_t *p)
+{
+    mtx_lock(&p->lock);
+    while (p->count == NBATCHES && !p->stop)
+        cnd_wait(&p->drained, &p->lock);
+    batch_t *b = p->stop ? NULL : &p->batch[p->head];
+    mtx_unlock(&p->lock);
+    if (b)
+        b->n = 0, b->used = 0;
+    return b;
+}
+
+static void pipe_send(pipe_t *p)
+{
+    mtx_lock(&p->lock);
+    p->head = (p->head + 1) % NBATCHES;
+    p->count++;
+    cnd_signal(&p->filled);
+    mtx_unlock(&p->lock);
+}
+
+static const char *arena_copy(batch_t *b, const char *s)
+{
+    /* An empty field lies in the reader's buffer too: the store takes ""
+     * as NULL, so any "" will do. */
+    if (!s || !*s)
+        return s ? "" : NULL;
+    size_t n = strlen(s) + 1;
+    char *d = b->arena + b->used;
+    memcpy(d, s, n);
+    b->used += n;
+    return d;
+}
+
+/* Copies rec into b; false when the arena has no room left (and the batch
+ * holds records, so it must be sent first), or on out of memory. */
+static bool batch_add(batch_t *b, const im_record_t *rec)
+{
+    const char *const str[] = {rec->source, rec->source_id, rec->date,
+                               rec->date_start, rec->place,
+                               rec->source_precision, rec->category,
+                               rec->actor, rec->target, rec->notes};
+    size_t need = 0;
+    for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
+        need += str[i] ? strlen(str[i]) + 1 : 0;
+    if (b->used + need > b->cap) {
+        if (b->n > 0)
+            return false;
+        /* An empty batch may move its arena: nothing points into it. */
+        size_t cap = need > ARENA_BYTES ? need : ARENA_BYTES;
+        char *a = realloc(b->arena, cap);
+        if (!a)
+            return false;
+        b->arena = a;
+        b->cap = cap;
+    }
+    im_record_t *r = &b->rec[b->n++];
+    *r = *rec;
+    r->source = arena_copy(b, rec->source);
+    r->source_id = arena_copy(b, rec->source_id);
+    r->date = arena_copy(b, rec->date);
+    r->date_start = arena_copy(b, rec->date_start);
+    r->place = arena_copy(b, rec->place);
+    r->source_precision = arena_copy(b, rec->source_precision);
+    r->category = arena_copy(b, rec->category);
+    r->actor = arena_copy(b, rec->actor);
+    r->target = arena_copy(b, rec->target);
+    r->notes = arena_copy(b, rec->notes);
+    return true;
 }
 
 typedef struct {
@@ -348,23 +502,46 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
     rec->notes = f[F_NOTES];
 
     if (*f[F_ID]) {
-        snprintf(id_buf, id_len, "%s", f[F_ID]);
+        /* Borrowed from the row like the other fields; ids too long for
+         * the buffer are cut as they always have been, so that re-imports
+         * still find the records stored under them. */
+        size_t n = strlen(f[F_ID]);
+        if (n < id_len) {
+            rec->source_id = f[F_ID];
+        } else {
+            memcpy(id_buf, f[F_ID], id_len - 1);
+            id_buf[id_len - 1] = '\0';
+            rec->source_id = id_buf;
+        }
     } else {
         uint64_t h = row_digest(csv);
         snprintf(id_buf, id_len, "h%016llx.%u", (unsigned long long)h,
                  seen_bump(&im->seen, h));
+        rec->source_id = id_buf;
     }
-    rec->source_id = id_buf;
 
     /* The place, then the district the source names, as a compound that
      * the geocoder reads most specific first. */
     char text[512];
-    if (*f[F_PLACE] && *f[F_DISTRICT])
-        snprintf(text, sizeof text, "%s, %s", f[F_PLACE], f[F_DISTRICT]);
-    else
-        snprintf(text, sizeof text, "%s", *f[F_PLACE] ? f[F_PLACE] : f[F_DISTRICT]);
+    const char *geo_text = *f[F_PLACE] ? f[F_PLACE] : f[F_DISTRICT];
+    if (*f[F_PLACE] && *f[F_DISTRICT]) {
+        /* By hand rather than snprintf, which costs more than the copy on
+         * every row; cut at the buffer's end as snprintf would. */
+        size_t pl = strlen(f[F_PLACE]), dl = strlen(f[F_DISTRICT]);
+        size_t n = 0;
+        char *t = text;
+        const char *parts[] = {f[F_PLACE], ", ", f[F_DISTRICT]};
+        size_t lens[] = {pl, 2, dl};
+        for (int k = 0; k < 3; k++) {
+            size_t c = lens[k] < sizeof text - 1 - n ? lens[k] : sizeof text - 1 - n;
+            memcpy(t + n, parts[k], c);
+            n += c;
+        }
+        text[n] = '\0';
+        geo_text = text;
+    }
     im_geocode_t g;
-    im_geocode(im->geo, text, f[F_PROVINCE], rec->has_point, rec->lon_deg,
+    im_geocode(im->geo, geo_text, f[F_PROVINCE], rec->has_point, rec->lon_deg,
                rec->lat_deg, &g);
     rec->district_id = g.district_id;
     rec->district = g.district;
@@ -416,10 +593,7 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
     if (o.format == IM_FORMAT_OGR)
         return import_ogr(store, geo, path, &o, out);
     import_t im = {.store = store, .geo = geo};
-    char sha[65];
-    im_status_t st = file_sha256(ctx, path, sha);
-    if (!st)
-        st = im_csv_open(ctx, path, &im.csv);
+    im_status_t st = im_csv_open(ctx, path, &im.csv);
     if (st)
         return st;
     im.profile = detect(im.csv, o.format);
@@ -456,11 +630,34 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
             fputs("file,line,field,reason\n", im.log.rejects);
     }
     if (!st)
-        st = im_store_begin_run(store, path, sha, im.profile->name, &im.run_id);
+        st = im_store_begin_run(store, path, NULL, im.profile->name, &im.run_id);
     bool begun = !st;
     out->run_id = im.run_id;
+    digest_job_t digest = {.path = path};
+    pipe_t pipe = {.store = store, .run_id = im.run_id};
+    thrd_t digester, storer;
+    bool digesting = false, storing = false, synced = false;
+    if (begun) {
+        synced = mtx_init(&pipe.lock, mtx_plain) == thrd_success;
+        if (synced && cnd_init(&pipe.filled) != thrd_success) {
+            mtx_destroy(&pipe.lock);
+            synced = false;
+        }
+        if (synced && cnd_init(&pipe.drained) != thrd_success) {
+            cnd_destroy(&pipe.filled);
+            mtx_destroy(&pipe.lock);
+            synced = false;
+        }
+        digesting = synced &&
+                    thrd_create(&digester, digest_thread, &digest) == thrd_success;
+        storing = digesting &&
+                  thrd_create(&storer, store_thread, &pipe) == thrd_success;
+        if (!storing)
+            st = im_error(ctx, IM_ERR_NOMEM, "%s: cannot start a thread", path);
+    }
+    batch_t *b = storing ? pipe_slot(&pipe) : NULL;
     int r = 0;
-    while (!st && (r = im_csv_next(im.csv)) == 1) {
+    while (!st && b && (r = im_csv_next(im.csv)) == 1) {
         if (is_totals_row(im.csv)) {
             out->skipped++;
             im_warn(ctx, "%s:%ld: skipped a totals row", path,
@@ -478,21 +675,63 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
                               "nothing was imported", path);
             continue;
         }
-        im_upsert_t u;
-        st = im_store_upsert(store, im.run_id, &rec, &u);
-        if (!st)
-            *(u == IM_UPSERT_INSERTED ? &out->inserted
-              : u == IM_UPSERT_UPDATED ? &out->updated : &out->unchanged) += 1;
+        if (!batch_add(b, &rec)) {
+            if (b->n == 0) {
+                st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+                break;
+            }
+            pipe_send(&pipe);
+            if (!(b = pipe_slot(&pipe)))
+                break;
+            if (!batch_add(b, &rec)) {
+                st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        if (b->n == BATCH_ROWS) {
+            pipe_send(&pipe);
+            b = pipe_slot(&pipe);
+        }
         if (o.progress && (out->rows & 4095) == 0)
             o.progress(o.progress_user, im_csv_progress(im.csv), 1.0);
     }
     if (!st && r < 0)
         st = IM_ERR_PARSE;
+    if (storing) {
+        mtx_lock(&pipe.lock);
+        if (st)
+            pipe.stop = true;
+        else if (b && b->n > 0) {
+            pipe.head = (pipe.head + 1) % NBATCHES;
+            pipe.count++;
+        }
+        pipe.done = true;
+        cnd_signal(&pipe.filled);
+        mtx_unlock(&pipe.lock);
+        thrd_join(storer, NULL);
+        if (!st && pipe.failure)
+            st = im_store_fail(store, pipe.failure);
+        out->inserted = pipe.inserted;
+        out->updated = pipe.updated;
+        out->unchanged = pipe.unchanged;
+    }
+    if (digesting) {
+        thrd_join(digester, NULL);
+        if (!st && !digest.ok)
+            st = im_error(ctx, IM_ERR_IO, "cannot read '%s'", path);
+    }
+    if (synced) {
+        cnd_destroy(&pipe.drained);
+        cnd_destroy(&pipe.filled);
+        mtx_destroy(&pipe.lock);
+    }
+    for (int i = 0; i < NBATCHES; i++)
+        free(pipe.batch[i].arena);
     if (begun) {
         if (st)
             im_store_abort_run(store);
         else
-            st = im_store_finish_run(store, im.run_id, out);
+            st = im_store_finish_run(store, im.run_id, digest.hex, out);
     }
     if (o.progress && !st)
         o.progress(o.progress_user, 1.0, 1.0);

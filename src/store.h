@@ -28,14 +28,25 @@ typedef struct {
 typedef enum { IM_UPSERT_INSERTED, IM_UPSERT_UPDATED, IM_UPSERT_UNCHANGED }
     im_upsert_t;
 
-/* Starts an import run inside one transaction. */
+/* Starts an import run inside one transaction.  sha256 may be NULL when
+ * the file's digest is still being computed: finish_run then gives it. */
 im_status_t im_store_begin_run(im_store_t *store, const char *file,
                                const char *sha256, const char *format,
                                long *out_run_id);
 im_status_t im_store_upsert(im_store_t *store, long run_id,
                             const im_record_t *rec, im_upsert_t *out);
-/* Records the run's counts and commits, or rolls everything back. */
+/* im_store_upsert without the message: it touches nothing but the store,
+ * so an import can run it on a thread of its own while the context's
+ * thread reads the file.  Returns NULL, or what failed for
+ * im_store_fail to report (from the context's thread) while the store's
+ * error is still current. */
+const char *im_store_put(im_store_t *store, long run_id,
+                         const im_record_t *rec, im_upsert_t *out);
+im_status_t im_store_fail(im_store_t *store, const char *what);
+/* Records the run's counts (and sha256 unless NULL) and commits, or
+ * rolls everything back. */
 im_status_t im_store_finish_run(im_store_t *store, long run_id,
+                                const char *sha256,
                                 const im_import_report_t *report);
 void im_store_abort_run(im_store_t *store);
 im_ctx_t *im_store_ctx(const im_store_t *store);

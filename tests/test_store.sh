@@ -38,6 +38,25 @@ echo 'seed-011,2024-11-09,day,Quetta railway station,Quetta,Balochistan,suicide 
 grep -q '11 rows, 1 new, 1 updated, 9 unchanged' "$tmp/err" || fail "update: $(cat "$tmp/err")"
 [ "$(q "SELECT killed || '/' || injured FROM incidents WHERE source_id = 'seed-009'")" = 5/6 ] || fail "record updated"
 
+# The counts per district that imports keep agree with the incidents
+# after inserts and updates, and again after a record moves district.
+totals_agree() {
+  [ "$(q "SELECT count(*) FROM (
+      SELECT coalesce(district_id, ''), count(*), coalesce(sum(killed), 0),
+             coalesce(sum(injured), 0) FROM incidents GROUP BY district_id
+      EXCEPT SELECT district_id, incidents, killed, injured FROM district_totals)")" = 0 ] &&
+  [ "$(q 'SELECT count(*) FROM district_totals')" = \
+    "$(q 'SELECT count(DISTINCT coalesce(district_id, 0)) FROM incidents')" ]
+}
+totals_agree || fail "district totals after update: $(q 'SELECT * FROM district_totals')"
+sed 's/^seed-009,2019-05-11,day,Gwadar,Gwadar,/seed-009,2019-05-11,day,Turbat,Kech,/' "$tmp/v2/seed.csv" > "$tmp/v2/moved.csv"
+"$bin" import "$tmp/v2/moved.csv" --db "$db" --source seed 2>"$tmp/err" || fail "moved import"
+grep -q '11 rows, 0 new, 1 updated, 10 unchanged' "$tmp/err" || fail "moved: $(cat "$tmp/err")"
+[ "$(q "SELECT count(*) FROM district_totals WHERE district_id = 'ba-gwadar'")" = 0 ] || fail "emptied district dropped"
+totals_agree || fail "district totals after a move: $(q 'SELECT * FROM district_totals')"
+"$bin" import "$tmp/v2/seed.csv" --db "$db" --source seed 2>"$tmp/err" || fail "move back"
+totals_agree || fail "district totals after moving back"
+
 # Bad rows: the good ones land, the bad ones are reported with lines.
 printf 'id,date,place,province,killed,lat,lon\nb1,2020-01-05,Quetta,Balochistan,3,,\nb2,31/04/2020,Quetta,Balochistan,1,,\nb3,2020-02-01,Peshawar,KPK,many,,\nb4,2020-03-01,Bannu,KPK,2,north,70.6\nb5,2020-04-01,Bannu,KPK,0,,\nTotal,,,,6,,\n' > "$tmp/bad.csv"
 "$bin" import "$tmp/bad.csv" --db "$db" --rejects "$tmp/rejects.csv" 2>"$tmp/err" || fail "import with rejects: $(cat "$tmp/err")"
