@@ -41,19 +41,32 @@ static int chunk(im_png_sink_fn sink, void *closure, const char *type,
     return rc ? rc : sink(closure, tail, 4);
 }
 
-/* Cairo keeps a pixel as a native-endian 32-bit 0xAARRGGBB. */
+/* Cairo keeps a pixel as a native-endian 32-bit 0xAARRGGBB.  The four
+ * bytes are subtracted at once, without borrows across them, and each
+ * pixel is stored as four bytes of which the next pixel overwrites the
+ * last (out has one byte to spare). */
 static void filter_up(const unsigned char *cur, const unsigned char *prev,
                       int w, unsigned char *out)
 {
+    static const uint32_t zero_row[1] = {0};
     const uint32_t *c = (const uint32_t *)(const void *)cur;
-    const uint32_t *p = (const uint32_t *)(const void *)prev;
+    const uint32_t *p = prev ? (const uint32_t *)(const void *)prev : zero_row;
+    size_t step = prev ? 1 : 0;
     out[0] = 2; /* "up" */
     out++;
     for (int x = 0; x < w; x++) {
-        uint32_t a = c[x], b = p ? p[x] : 0;
-        out[3 * x] = (unsigned char)((a >> 16) - (b >> 16));
-        out[3 * x + 1] = (unsigned char)((a >> 8) - (b >> 8));
-        out[3 * x + 2] = (unsigned char)(a - b);
+        uint32_t a = c[x], b = p[(size_t)x * step];
+        uint32_t d = ((a | 0x80808080u) - (b & 0x7f7f7f7fu)) ^
+                     ((a ^ ~b) & 0x80808080u);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* 0xAARRGGBB to the bytes R, G, B, 0. */
+        uint32_t v = __builtin_bswap32(d) >> 8;
+        memcpy(out + 3 * x, &v, 4);
+#else
+        out[3 * x] = (unsigned char)(d >> 16);
+        out[3 * x + 1] = (unsigned char)(d >> 8);
+        out[3 * x + 2] = (unsigned char)d;
+#endif
     }
 }
 
@@ -81,7 +94,7 @@ int im_png_write(const unsigned char *pixels, int w, int h, int stride,
         return rc;
 
     size_t rowlen = (size_t)w * 3 + 1;
-    unsigned char *row = malloc(rowlen), *out = malloc(IDAT_MAX);
+    unsigned char *row = malloc(rowlen + 1), *out = malloc(IDAT_MAX);
     z_stream z;
     memset(&z, 0, sizeof z);
     if (!row || !out || deflateInit(&z, 1) != Z_OK) {

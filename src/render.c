@@ -487,8 +487,21 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
         record_svg_text(cr, m, pl, x, y, rgb, halo);
         return;
     }
+    if (halo && !m->vector_output) {
+        /* On a raster page the halo is the text itself drawn around a
+         * circle in the halo colour: glyphs come from Cairo's cache, where
+         * stroking their outlines was a quarter of a whole map's time.
+         * Vector pages keep the stroked outline, which scales. */
+        double r = 1.25 * m->unit;
+        set_rgb(cr, m->st.halo);
+        for (int k = 0; k < 12; k++) {
+            double a = k * M_PI / 6;
+            cairo_move_to(cr, x + r * cos(a), y + r * sin(a));
+            pango_cairo_show_layout(cr, pl);
+        }
+    }
     cairo_move_to(cr, x, y);
-    if (halo) {
+    if (halo && m->vector_output) {
         pango_cairo_layout_path(cr, pl);
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 2.5 * m->unit);
@@ -740,16 +753,9 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
             *mid = '\n';
         const struct { double scale; bool wrap; } forms[] = {
             {1.0, false}, {1.0, true}, {0.8, false}, {0.8, true}};
+        /* Laid out only when tried: most labels fit as written. */
         PangoLayout *pl[4] = {NULL, NULL, NULL, NULL};
-        double fw[4], fh[4];
-        for (int f = 0; f < 4; f++) {
-            if (forms[f].wrap && !mid)
-                continue;
-            pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale, true,
-                                forms[f].wrap ? wrapped : text);
-            pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
-            text_size(pl[f], &fw[f], &fh[f]);
-        }
+        double fw[4] = {0}, fh[4] = {0};
         /* Then, in order: every form centred on the label point; every
          * form nudged to the point's four sides; and for small districts
          * a place outside with a leader line back to the point.  Only then
@@ -758,8 +764,14 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
         for (int stage = 0; stage < 3 && !done_one; stage++) {
             int tries = stage == 0 ? 1 : stage == 1 ? 4 : 16;
             for (int f = 0; f < 4 && !done_one; f++) {
-                if (!pl[f] || (stage == 2 && forms[f].wrap))
+                if ((forms[f].wrap && !mid) || (stage == 2 && forms[f].wrap))
                     continue;
+                if (!pl[f]) {
+                    pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale,
+                                        true, forms[f].wrap ? wrapped : text);
+                    pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
+                    text_size(pl[f], &fw[f], &fh[f]);
+                }
                 double w = fw[f], h = fh[f];
                 for (int t = 0; t < tries && !done_one; t++) {
                     rect_t r;
