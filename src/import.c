@@ -304,7 +304,7 @@ typedef struct {
     bool done;             /* the reader will send no more */
     bool stop;             /* give up: the import failed */
     const char *failure;   /* what the store could not do */
-    long inserted, updated, unchanged;
+    long counts[3];        /* by im_upsert_t */
 } pipe_t;
 
 static int store_thread(void *arg)
@@ -320,15 +320,8 @@ static int store_thread(void *arg)
         }
         batch_t *b = &p->batch[p->tail];
         mtx_unlock(&p->lock);
-        const char *failure = NULL;
-        for (int i = 0; i < b->n && !failure; i++) {
-            im_upsert_t u;
-            failure = im_store_put(p->store, p->run_id, &b->rec[i], &u);
-            if (!failure)
-                *(u == IM_UPSERT_INSERTED  ? &p->inserted
-                  : u == IM_UPSERT_UPDATED ? &p->updated
-                                           : &p->unchanged) += 1;
-        }
+        const char *failure =
+            im_store_put_batch(p->store, p->run_id, b->rec, b->n, p->counts);
         mtx_lock(&p->lock);
         if (failure) {
             p->failure = failure;
@@ -414,6 +407,8 @@ static bool batch_add(batch_t *b, const im_record_t *rec)
     r->actor = arena_copy(b, rec->actor);
     r->target = arena_copy(b, rec->target);
     r->notes = arena_copy(b, rec->notes);
+    /* Here rather than on the store thread, which is the busier one. */
+    im_store_record_hash(r, r->content_hash);
     return true;
 }
 
@@ -711,9 +706,9 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
         thrd_join(storer, NULL);
         if (!st && pipe.failure)
             st = im_store_fail(store, pipe.failure);
-        out->inserted = pipe.inserted;
-        out->updated = pipe.updated;
-        out->unchanged = pipe.unchanged;
+        out->inserted = pipe.counts[IM_UPSERT_INSERTED];
+        out->updated = pipe.counts[IM_UPSERT_UPDATED];
+        out->unchanged = pipe.counts[IM_UPSERT_UNCHANGED];
     }
     if (digesting) {
         thrd_join(digester, NULL);

@@ -33,7 +33,8 @@ struct im_store {
     im_ctx_t *ctx;
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *find, *insert, *update, *any;
+    sqlite3_stmt *find, *insert, *insert_new, *update, *any;
+    sqlite3_stmt *insert_many, *max_id, *added;
     totals_t totals;      /* this run's changes to district_totals */
     char *fresh_source;   /* a source with no records before this run */
     bool rebuild_indexes; /* the store was empty: indexes built at the end */
@@ -297,6 +298,10 @@ void im_store_free(im_store_t *s)
         return;
     sqlite3_finalize(s->find);
     sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->insert_new);
+    sqlite3_finalize(s->insert_many);
+    sqlite3_finalize(s->max_id);
+    sqlite3_finalize(s->added);
     sqlite3_finalize(s->update);
     sqlite3_finalize(s->any);
     totals_clear(&s->totals);
@@ -317,6 +322,8 @@ static void now_utc(char *buf, size_t n)
     gmtime_r(&t, &tm);
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+#define PUT_CHUNK 16 /* records per multi-row insert */
 
 static const char incident_columns[] =
     "source, source_id, date, date_precision, date_start, place, lat, lon,"
@@ -340,6 +347,38 @@ static im_status_t prepare(im_store_t *s)
                            -1, &s->find, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, sql, -1, &s->insert, NULL) != SQLITE_OK)
         return db_fail(s, "cannot prepare statements");
+    /* For records of a fresh source: a duplicate id (or any constraint)
+     * makes this insert do nothing rather than abort, and the record then
+     * takes the careful path.  A statement that cannot abort needs no
+     * statement journal, which otherwise copies every page it touches. */
+    snprintf(sql, sizeof sql,
+             "INSERT OR IGNORE INTO incidents(%s) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+             "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+             "?24,?25)",
+             incident_columns);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &s->insert_new, NULL) != SQLITE_OK)
+        return db_fail(s, "cannot prepare statements");
+    /* The same for PUT_CHUNK records at once. */
+    size_t cap = 256 + PUT_CHUNK * 25 * 6;
+    char *many = malloc(cap);
+    if (!many)
+        return im_error(s->ctx, IM_ERR_NOMEM, "out of memory");
+    size_t o = (size_t)snprintf(many, cap, "INSERT OR IGNORE INTO incidents(%s) VALUES",
+                                incident_columns);
+    for (int k = 0; k < PUT_CHUNK; k++)
+        for (int i = 1; i <= 25; i++)
+            o += (size_t)snprintf(many + o, cap - o, "%s?%d%s",
+                                  i > 1 ? "," : k ? ",(" : "(", 25 * k + i,
+                                  i == 25 ? ")" : "");
+    int rc = sqlite3_prepare_v2(s->db, many, -1, &s->insert_many, NULL);
+    free(many);
+    if (rc != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT max(id) FROM incidents", -1,
+                           &s->max_id, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT source, source_id FROM incidents"
+                                  " WHERE id > ?1 ORDER BY id", -1,
+                           &s->added, NULL) != SQLITE_OK)
+        return db_fail(s, "cannot prepare statements");
     snprintf(sql, sizeof sql,
              "UPDATE incidents SET (%s) = (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
              "?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25) "
@@ -359,8 +398,17 @@ im_status_t im_store_begin_run(im_store_t *s, const char *file,
     im_status_t st = prepare(s);
     if (st)
         return st;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, "cannot start the import");
+    /* Foreign keys are checked at the commit rather than per statement,
+     * which would otherwise make every insert able to abort half-done
+     * (and so keep a statement journal); the pragma ends with the
+     * transaction. */
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        im_status_t st = db_fail(s, "cannot start the import");
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
     char when[32];
     now_utc(when, sizeof when);
     char *sql = sqlite3_mprintf("INSERT INTO import_runs(file, sha256, format, "
@@ -435,7 +483,7 @@ static void bind_count(sqlite3_stmt *st, int i, long v)
  * unchanged record from an updated one without comparing column by
  * column.  FNV-1a over the fields with separators; collisions would only
  * make a changed record look unchanged, at odds of 2^-64. */
-static void record_hash(const im_record_t *r, char out[17])
+void im_store_record_hash(const im_record_t *r, char out[17])
 {
     uint64_t h = 1469598103934665603u;
     const char *f[] = {r->date, r->date_precision, r->place, r->source_precision,
@@ -455,68 +503,97 @@ static void record_hash(const im_record_t *r, char out[17])
     memcpy(bytes + sizeof pt, v, sizeof v);
     for (size_t i = 0; i < sizeof bytes; i++)
         h = (h ^ bytes[i]) * 1099511628211u;
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
+}
+
+/* Binds r to parameters base + 1 ... base + 25 (a multi-row insert
+ * binds its k-th record at base 25 k). */
+static void bind_record_at(sqlite3_stmt *st, int base, const im_record_t *r,
+                           const char *hash, long run_id)
+{
+    bind_text(st, base + 1, r->source);
+    bind_text(st, base + 2, r->source_id);
+    bind_text(st, base + 3, r->date);
+    bind_text(st, base + 4, r->date_precision);
+    bind_text(st, base + 5, r->date_start);
+    bind_text(st, base + 6, r->place);
+    if (r->has_point) {
+        sqlite3_bind_double(st, base + 7, r->lat_deg);
+        sqlite3_bind_double(st, base + 8, r->lon_deg);
+    } else {
+        sqlite3_bind_null(st, 7);
+        sqlite3_bind_null(st, 8);
+    }
+    bind_text(st, base + 9, r->source_precision);
+    if (r->precision > 0)
+        sqlite3_bind_int(st, base + 10, r->precision);
+    else
+        sqlite3_bind_null(st, 10);
+    bind_text(st, base + 11, r->district_id);
+    bind_text(st, base + 12, r->district);
+    bind_text(st, base + 13, r->province);
+    bind_text(st, base + 14, r->match_method);
+    sqlite3_bind_double(st, base + 15, r->match_score);
+    bind_text(st, base + 16, r->category);
+    bind_text(st, base + 17, r->actor);
+    bind_text(st, base + 18, r->target);
+    bind_count(st, base + 19, r->killed);
+    bind_count(st, base + 20, r->killed_high);
+    bind_count(st, base + 21, r->injured);
+    bind_count(st, base + 22, r->injured_high);
+    bind_text(st, base + 23, r->notes);
+    sqlite3_bind_text(st, base + 24, hash, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + 25, run_id);
 }
 
 static void bind_record(sqlite3_stmt *st, const im_record_t *r,
                         const char *hash, long run_id)
 {
-    bind_text(st, 1, r->source);
-    bind_text(st, 2, r->source_id);
-    bind_text(st, 3, r->date);
-    bind_text(st, 4, r->date_precision);
-    bind_text(st, 5, r->date_start);
-    bind_text(st, 6, r->place);
-    if (r->has_point) {
-        sqlite3_bind_double(st, 7, r->lat_deg);
-        sqlite3_bind_double(st, 8, r->lon_deg);
-    } else {
-        sqlite3_bind_null(st, 7);
-        sqlite3_bind_null(st, 8);
-    }
-    bind_text(st, 9, r->source_precision);
-    if (r->precision > 0)
-        sqlite3_bind_int(st, 10, r->precision);
-    else
-        sqlite3_bind_null(st, 10);
-    bind_text(st, 11, r->district_id);
-    bind_text(st, 12, r->district);
-    bind_text(st, 13, r->province);
-    bind_text(st, 14, r->match_method);
-    sqlite3_bind_double(st, 15, r->match_score);
-    bind_text(st, 16, r->category);
-    bind_text(st, 17, r->actor);
-    bind_text(st, 18, r->target);
-    bind_count(st, 19, r->killed);
-    bind_count(st, 20, r->killed_high);
-    bind_count(st, 21, r->injured);
-    bind_count(st, 22, r->injured_high);
-    bind_text(st, 23, r->notes);
-    sqlite3_bind_text(st, 24, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 25, run_id);
+    bind_record_at(st, 0, r, hash, run_id);
 }
+
+static const char *put_careful(im_store_t *s, long run_id,
+                               const im_record_t *r, const char *hash,
+                               im_upsert_t *out);
 
 /* The upsert proper.  It records no message, so that it can run on a
  * thread other than the context's; returns NULL or what failed. */
 const char *im_store_put(im_store_t *s, long run_id, const im_record_t *r,
                          im_upsert_t *out)
 {
-    char hash[17];
-    record_hash(r, hash);
+    char own[17];
+    const char *hash = r->content_hash;
+    if (!hash[0]) {
+        im_store_record_hash(r, own);
+        hash = own;
+    }
     if (source_is_fresh(s, r->source)) {
-        sqlite3_reset(s->insert);
-        bind_record(s->insert, r, hash, run_id);
-        int rc = sqlite3_step(s->insert);
-        sqlite3_reset(s->insert);
-        if (rc == SQLITE_DONE) {
+        /* Unlike the batch's multi-row insert below, one row's outcome is
+         * told by the count of changes alone. */
+        sqlite3_reset(s->insert_new);
+        bind_record(s->insert_new, r, hash, run_id);
+        int rc = sqlite3_step(s->insert_new);
+        sqlite3_reset(s->insert_new);
+        if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 1) {
             totals_add(&s->totals, r->district_id, r->district, r->province, 1,
                        r->killed, r->injured);
             *out = IM_UPSERT_INSERTED;
             return NULL;
         }
-        if ((rc & 0xff) != SQLITE_CONSTRAINT)
+        if (rc != SQLITE_DONE)
             return "cannot insert an incident";
     }
+    return put_careful(s, run_id, r, hash, out);
+}
+
+/* Looks the record up by source and id: unchanged, updated, or inserted
+ * (where a constraint failure is an error, with SQLite's message). */
+static const char *put_careful(im_store_t *s, long run_id,
+                               const im_record_t *r, const char *hash,
+                               im_upsert_t *out)
+{
     sqlite3_reset(s->find);
     sqlite3_bind_text(s->find, 1, r->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->find, 2, r->source_id, -1, SQLITE_STATIC);
@@ -557,6 +634,117 @@ const char *im_store_put(im_store_t *s, long run_id, const im_record_t *r,
     totals_add(&s->totals, r->district_id, r->district, r->province, 1,
                r->killed, r->injured);
     *out = IM_UPSERT_INSERTED;
+    return NULL;
+}
+
+static const char *record_hash_of(const im_record_t *r, char own[17])
+{
+    if (r->content_hash[0])
+        return r->content_hash;
+    im_store_record_hash(r, own);
+    return own;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Inserts n (<= PUT_CHUNK) records of fresh sources with one statement:
+ * a million single-row inserts spend more than half their time starting
+ * and ending statements.  OR IGNORE skips a record that collides (an id
+ * repeated in the file) or breaks a constraint; when fewer than n rows
+ * went in, the rows this statement added are read back in order to tell
+ * which records were skipped, and those take the careful path, in the
+ * file's order. */
+static const char *put_chunk(im_store_t *s, long run_id, const im_record_t *r,
+                             int n, long counts[3])
+{
+    char own[PUT_CHUNK][17];
+    if (n < PUT_CHUNK) {
+        for (int i = 0; i < n; i++) {
+            im_upsert_t u;
+            const char *what = im_store_put(s, run_id, &r[i], &u);
+            if (what)
+                return what;
+            counts[u]++;
+        }
+        return NULL;
+    }
+    long long before = 0;
+    sqlite3_reset(s->max_id);
+    if (sqlite3_step(s->max_id) == SQLITE_ROW)
+        before = sqlite3_column_int64(s->max_id, 0);
+    sqlite3_reset(s->max_id);
+    sqlite3_reset(s->insert_many);
+    for (int i = 0; i < n; i++)
+        bind_record_at(s->insert_many, 25 * i, &r[i], record_hash_of(&r[i], own[i]),
+                       run_id);
+    int rc = sqlite3_step(s->insert_many);
+    sqlite3_reset(s->insert_many);
+    if (rc != SQLITE_DONE)
+        return "cannot insert incidents";
+    bool all = sqlite3_changes(s->db) == n;
+    bool added[PUT_CHUNK];
+    for (int i = 0; i < n; i++)
+        added[i] = all;
+    if (!all) {
+        sqlite3_reset(s->added);
+        sqlite3_bind_int64(s->added, 1, before);
+        int i = 0;
+        while ((rc = sqlite3_step(s->added)) == SQLITE_ROW) {
+            const char *src = (const char *)sqlite3_column_text(s->added, 0);
+            const char *id = (const char *)sqlite3_column_text(s->added, 1);
+            while (i < n && !(same_text(src, r[i].source) &&
+                              same_text(id, r[i].source_id)))
+                i++;
+            if (i < n)
+                added[i++] = true;
+        }
+        sqlite3_reset(s->added);
+        if (rc != SQLITE_DONE)
+            return "cannot look up incidents";
+    }
+    for (int i = 0; i < n; i++) {
+        if (added[i]) {
+            totals_add(&s->totals, r[i].district_id, r[i].district,
+                       r[i].province, 1, r[i].killed, r[i].injured);
+            counts[IM_UPSERT_INSERTED]++;
+            continue;
+        }
+        im_upsert_t u;
+        const char *what = put_careful(s, run_id, &r[i],
+                                       record_hash_of(&r[i], own[i]), &u);
+        if (what)
+            return what;
+        counts[u]++;
+    }
+    return NULL;
+}
+
+const char *im_store_put_batch(im_store_t *s, long run_id,
+                               const im_record_t *r, int n, long counts[3])
+{
+    int i = 0;
+    while (i < n) {
+        /* The longest run of records of fresh sources from i. */
+        int k = 0;
+        while (i + k < n && k < PUT_CHUNK && source_is_fresh(s, r[i + k].source))
+            k++;
+        const char *what;
+        if (k == 0) {
+            im_upsert_t u;
+            what = im_store_put(s, run_id, &r[i], &u);
+            if (!what)
+                counts[u]++;
+            k = 1;
+        } else {
+            what = put_chunk(s, run_id, &r[i], k, counts);
+        }
+        if (what)
+            return what;
+        i += k;
+    }
     return NULL;
 }
 
@@ -605,6 +793,10 @@ void im_store_abort_run(im_store_t *s)
 {
     sqlite3_reset(s->find);
     sqlite3_reset(s->insert);
+    sqlite3_reset(s->insert_new);
+    sqlite3_reset(s->insert_many);
+    sqlite3_reset(s->max_id);
+    sqlite3_reset(s->added);
     sqlite3_reset(s->update);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

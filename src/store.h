@@ -23,6 +23,9 @@ typedef struct {
     double match_score;
     const char *category, *actor, *target, *notes;
     long killed, killed_high, injured, injured_high;
+    /* The digest im_store_record_hash gives, or "" for the store to
+     * compute it: an importer with a thread to spare fills it in. */
+    char content_hash[17];
 } im_record_t;
 
 typedef enum { IM_UPSERT_INSERTED, IM_UPSERT_UPDATED, IM_UPSERT_UNCHANGED }
@@ -35,6 +38,9 @@ im_status_t im_store_begin_run(im_store_t *store, const char *file,
                                long *out_run_id);
 im_status_t im_store_upsert(im_store_t *store, long run_id,
                             const im_record_t *rec, im_upsert_t *out);
+/* Digest of everything the record says, as 16 hex digits: what tells an
+ * unchanged record from an updated one on re-import. */
+void im_store_record_hash(const im_record_t *rec, char out[17]);
 /* im_store_upsert without the message: it touches nothing but the store,
  * so an import can run it on a thread of its own while the context's
  * thread reads the file.  Returns NULL, or what failed for
@@ -43,6 +49,11 @@ im_status_t im_store_upsert(im_store_t *store, long run_id,
 const char *im_store_put(im_store_t *store, long run_id,
                          const im_record_t *rec, im_upsert_t *out);
 im_status_t im_store_fail(im_store_t *store, const char *what);
+/* im_store_put for n records in order, adding to counts (indexed by
+ * im_upsert_t); records of sources that had none before the run go in
+ * several to a statement. */
+const char *im_store_put_batch(im_store_t *store, long run_id,
+                               const im_record_t *recs, int n, long counts[3]);
 /* Records the run's counts (and sha256 unless NULL) and commits, or
  * rolls everything back. */
 im_status_t im_store_finish_run(im_store_t *store, long run_id,
