@@ -41,10 +41,10 @@ int main(int argc, char **argv)
         im_gazetteer_free(gaz);
     } else {
         im_shape_t *shapes = NULL;
-        size_t n = 0;
-        st = im_context_read(ctx, argv[2], &shapes, &n);
+        size_t n = 0, self;
+        st = im_context_read(ctx, argv[2], &shapes, &n, &self);
         if (!st)
-            st = im_shapes_save(ctx, shapes, n, argv[3]);
+            st = im_shapes_save(ctx, shapes, n, self, argv[3]);
         for (size_t i = 0; i < n; i++)
             im_shape_clear(&shapes[i]);
         free(shapes);

@@ -20,7 +20,7 @@
 
 /* Bumped whenever the table changes, so that a stale module is refused
  * instead of called with the wrong arguments. */
-#define IM_GDAL_ABI 1
+#define IM_GDAL_ABI 2
 
 typedef struct {
     int abi;
@@ -28,7 +28,8 @@ typedef struct {
                               const char *source, const char *name_field,
                               im_layer_t **out);
     im_status_t (*context_read)(im_ctx_t *ctx, const char *source,
-                                im_shape_t **out_shapes, size_t *out_n);
+                                im_shape_t **out_shapes, size_t *out_n,
+                                size_t *out_self);
     im_status_t (*values_from_ogr)(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                    const im_layer_t *layer, const char *source,
                                    const char *table, const im_filter_t *filter,
@@ -63,7 +64,8 @@ im_status_t im_gdal_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                const char *source, const char *name_field,
                                im_layer_t **out);
 im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
-                                 im_shape_t **out_shapes, size_t *out_n);
+                                 im_shape_t **out_shapes, size_t *out_n,
+                                 size_t *out_self);
 im_status_t im_gdal_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                     const im_layer_t *layer, const char *source,
                                     const char *table, const im_filter_t *filter,

@@ -218,14 +218,17 @@ const im_shape_t *im_layer_outline(const im_layer_t *L, size_t k,
 }
 
 im_status_t im_context_read(im_ctx_t *ctx, const char *source,
-                            im_shape_t **out_shapes, size_t *out_n)
+                            im_shape_t **out_shapes, size_t *out_n,
+                            size_t *out_self)
 {
     *out_shapes = NULL;
     *out_n = 0;
+    *out_self = (size_t)-1;
     char *owned = NULL;
     if (!source) {
         bool found = false;
-        im_status_t st = im_shapes_load_compiled(ctx, out_shapes, out_n, &found);
+        im_status_t st = im_shapes_load_compiled(ctx, out_shapes, out_n,
+                                                 out_self, &found);
         if (st || found)
             return st;
         owned = im_data_path(ctx, "context/countries.geojson");
@@ -241,7 +244,7 @@ im_status_t im_context_read(im_ctx_t *ctx, const char *source,
     const im_gdal_api_t *gdal;
     im_status_t st = im_gdal(ctx, &gdal);
     if (!st)
-        st = gdal->context_read(ctx, source, out_shapes, out_n);
+        st = gdal->context_read(ctx, source, out_shapes, out_n, out_self);
     free(owned);
     return st;
 }

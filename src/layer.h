@@ -19,11 +19,13 @@ size_t im_layer_outline_count(const im_layer_t *layer);
 const im_shape_t *im_layer_outline(const im_layer_t *layer, size_t k,
                                    const char **out_province);
 
-/* Outlines of the countries around (features not marked role=self), in
- * degrees, from source or (NULL) the data directory's
- * context/countries.geojson or its compiled copy; none when that file is
- * absent.  Caller frees each shape and the array. */
+/* Outlines of the countries around, in degrees, from source or (NULL) the
+ * data directory's context/countries.geojson or its compiled copy; none
+ * when that file is absent.  *out_self is the index of the country the
+ * map is of (the feature marked role=self), or (size_t)-1.  Caller frees
+ * each shape and the array. */
 im_status_t im_context_read(im_ctx_t *ctx, const char *source,
-                            im_shape_t **out_shapes, size_t *out_n);
+                            im_shape_t **out_shapes, size_t *out_n,
+                            size_t *out_self);
 
 #endif

@@ -6,10 +6,10 @@
  * a whole map, for the same result on every run.
  *
  * Layout, all integers uint32 and all coordinates double, native order:
- *   magic "IMLAYER1" or "IMSHAPE1"
+ *   magic "IMLAYER1" or "IMSHAPE2"
  *   layer:  n, n x { name, label lon, label lat, shape },
  *           m, m x { province, shape }
- *   shapes: n, n x shape
+ *   shapes: n, n x shape, index of the map's own country (or 2^32 - 1)
  *   name:   length, bytes (no terminator)
  *   shape:  rings, rings x { start, count, part }, points, points x { x, y }
  */
@@ -27,7 +27,7 @@
 #endif
 
 #define MAGIC_LAYER "IMLAYER1"
-#define MAGIC_SHAPES "IMSHAPE1"
+#define MAGIC_SHAPES "IMSHAPE2"
 #define COMPILED_LAYER "districts.imlayer"
 #define COMPILED_SHAPES "countries.imshapes"
 
@@ -90,7 +90,7 @@ im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L, const char *path)
 }
 
 im_status_t im_shapes_save(im_ctx_t *ctx, const im_shape_t *shapes, size_t n,
-                           const char *path)
+                           size_t self, const char *path)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -99,6 +99,7 @@ im_status_t im_shapes_save(im_ctx_t *ctx, const im_shape_t *shapes, size_t n,
     put_u32(f, n);
     for (size_t i = 0; i < n; i++)
         put_shape(f, &shapes[i]);
+    put_u32(f, self < n ? self : UINT32_MAX);
     return finish(ctx, f, path);
 }
 
@@ -268,10 +269,12 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 }
 
 im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
-                           im_shape_t **out_shapes, size_t *out_n)
+                           im_shape_t **out_shapes, size_t *out_n,
+                           size_t *out_self)
 {
     *out_shapes = NULL;
     *out_n = 0;
+    *out_self = (size_t)-1;
     unsigned char *buf;
     size_t len;
     im_status_t st = slurp(ctx, path, MAGIC_SHAPES, &buf, &len);
@@ -287,7 +290,8 @@ im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
     size_t got = 0;
     while (shapes && got < n && get_shape(&c, &shapes[got]) == 0)
         got++;
-    if (!shapes || got < n) {
+    size_t self = got == n ? get_u32(&c) : 0;
+    if (!shapes || got < n || c.bad) {
         if (shapes && got < n)
             im_shape_clear(&shapes[got]);
         for (size_t i = 0; shapes && i < got; i++)
@@ -301,6 +305,7 @@ im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
     free(buf);
     *out_shapes = shapes;
     *out_n = n;
+    *out_self = self < n ? self : (size_t)-1;
     return IM_OK;
 }
 
@@ -340,7 +345,8 @@ im_status_t im_layer_load_compiled(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 }
 
 im_status_t im_shapes_load_compiled(im_ctx_t *ctx, im_shape_t **out_shapes,
-                                    size_t *out_n, bool *out_found)
+                                    size_t *out_n, size_t *out_self,
+                                    bool *out_found)
 {
     *out_found = false;
     *out_shapes = NULL;
@@ -349,7 +355,7 @@ im_status_t im_shapes_load_compiled(im_ctx_t *ctx, im_shape_t **out_shapes,
     if (!path)
         return IM_OK;
     *out_found = true;
-    im_status_t st = im_shapes_load(ctx, path, out_shapes, out_n);
+    im_status_t st = im_shapes_load(ctx, path, out_shapes, out_n, out_self);
     free(path);
     return st;
 }

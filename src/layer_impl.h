@@ -51,18 +51,20 @@ void im_layer_bind(im_ctx_t *ctx, im_layer_t *L, const char *source,
  * The format is the build's own (native byte order and sizes). */
 im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L, const char *path);
 im_status_t im_shapes_save(im_ctx_t *ctx, const im_shape_t *shapes, size_t n,
-                           const char *path);
+                           size_t self, const char *path);
 /* The compiled copy of the embedded boundaries, bound to gaz.  *out stays
  * NULL when there is none to use: the context's data directory is not the
  * one the build compiled, or the file is missing. */
 im_status_t im_layer_load_compiled(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                    im_layer_t **out);
 im_status_t im_shapes_load_compiled(im_ctx_t *ctx, im_shape_t **out_shapes,
-                                    size_t *out_n, bool *out_found);
+                                    size_t *out_n, size_t *out_self,
+                                    bool *out_found);
 /* Loads either kind of file from path. */
 im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                           const char *path, im_layer_t **out);
 im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
-                           im_shape_t **out_shapes, size_t *out_n);
+                           im_shape_t **out_shapes, size_t *out_n,
+                           size_t *out_self);
 
 #endif

@@ -318,12 +318,14 @@ done:
 }
 
 /* Context outlines (neighbouring countries) need no gazetteer: read them
- * plainly, keeping the features whose `role` is not "self". */
+ * plainly, noting the first feature whose `role` is "self". */
 im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
-                                 im_shape_t **out_shapes, size_t *out_n)
+                                 im_shape_t **out_shapes, size_t *out_n,
+                                 size_t *out_self)
 {
     *out_shapes = NULL;
     *out_n = 0;
+    *out_self = (size_t)-1;
     OGRRegisterAll();
     gdal_errors_t errs = {ctx, ""};
     CPLPushErrorHandlerEx(on_gdal_error, &errs);
@@ -347,9 +349,12 @@ im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
         OGRGeometryH g = OGR_F_GetGeometryRef(feat);
         bool self = role >= 0 && !strcmp(OGR_F_GetFieldAsString(feat, role), "self");
         int part = 0;
-        if (g && !self && shape_add(&shapes[n], g, &part, NULL) == 0)
+        if (g && !(self && *out_self != (size_t)-1) &&
+            shape_add(&shapes[n], g, &part, NULL) == 0) {
+            if (self)
+                *out_self = n;
             n++;
-        else
+        } else
             im_shape_clear(&shapes[n]);
         OGR_F_Destroy(feat);
     }

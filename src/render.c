@@ -51,6 +51,7 @@ struct im_map {
     im_shape_t *outlines;   /* projected province outlines */
     im_shape_t *countries;  /* projected neighbouring countries */
     size_t ncountries;
+    im_shape_t home;        /* projected outline of the map's own country */
     struct place_label { char name[48]; bool sea; double size; im_xy_t xy; }
         *places;            /* country and sea names */
     size_t nplaces;
@@ -120,12 +121,18 @@ static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
 static im_status_t load_context(im_map_t *m)
 {
     im_shape_t *deg = NULL;
-    size_t n = 0;
-    if (im_context_read(m->ctx, NULL, &deg, &n) == IM_OK) {
+    size_t n = 0, self;
+    if (im_context_read(m->ctx, NULL, &deg, &n, &self) == IM_OK) {
         m->countries = calloc(n ? n : 1, sizeof *m->countries);
-        for (size_t i = 0; m->countries && i < n; i++)
-            if (copy_projected(m, &deg[i], &m->countries[m->ncountries]) == IM_OK)
+        for (size_t i = 0; m->countries && i < n; i++) {
+            if (i == self) {
+                if (copy_projected(m, &deg[i], &m->home) != IM_OK)
+                    im_shape_clear(&m->home);
+            } else if (copy_projected(m, &deg[i], &m->countries[m->ncountries]) ==
+                       IM_OK) {
                 m->ncountries++;
+            }
+        }
         for (size_t i = 0; i < n; i++)
             im_shape_clear(&deg[i]);
         free(deg);
@@ -566,6 +573,14 @@ static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
 static void draw_countries(cairo_t *cr, const im_map_t *m)
 {
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    /* The map's own country from the same source, under the districts:
+     * where the two sources' borders do not meet, it fills the gap that
+     * would otherwise show the water beneath as a hairline. */
+    if (m->home.nrings) {
+        shape_path(cr, m, &m->home);
+        set_rgb(cr, m->st.neighbour_fill);
+        fill_(cr, m);
+    }
     /* One path for all: a single fill and a single stroke rasterise much
      * faster than one of each per country, for the same pixels. */
     for (size_t i = 0; i < m->ncountries; i++)
@@ -2066,6 +2081,7 @@ void im_map_free(im_map_t *m)
     for (size_t k = 0; m->countries && k < m->ncountries; k++)
         im_shape_clear(&m->countries[k]);
     free(m->countries);
+    im_shape_clear(&m->home);
     free(m->places);
     free(m->label_xy);
     free(m->selected);
