@@ -13,6 +13,7 @@
 #include "context.h"
 #include "csv.h"
 #include "dates.h"
+#include "number.h"
 #include "ogr_table.h"
 #include "store.h"
 
@@ -149,8 +150,18 @@ static long parse_count(const char *s)
 
 static bool parse_coord(const char *s, double limit, double *out)
 {
+    /* The exact fast path for plain decimals first (strtod was a tenth of
+     * the reading thread's time); it accepts nothing strtod would not, and
+     * gives the same value.  Anything else is read as it always was. */
+    double v;
+    if (im_parse_number(s, &v)) {
+        if (fabs(v) > limit)
+            return false;
+        *out = v;
+        return true;
+    }
     char *end;
-    double v = strtod(s, &end);
+    v = strtod(s, &end);
     while (*end == ' ')
         end++;
     if (end == s || *end || !isfinite(v) || fabs(v) > limit)
