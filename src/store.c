@@ -19,7 +19,8 @@
  * written once at the end of the run: a row per record would double the
  * statements a million-row import executes.  A few hundred districts. */
 typedef struct {
-    char *id, *district, *province; /* id "" for incidents with none */
+    char *key;                      /* id, unit separator, province */
+    char *id, *district, *province; /* "" for incidents with none */
     long incidents, killed, injured;
 } total_t;
 
@@ -87,6 +88,18 @@ static const char *const migrations[] = {
     "INSERT INTO district_totals SELECT coalesce(district_id, ''), district,"
     " province, count(*), coalesce(sum(killed), 0), coalesce(sum(injured), 0)"
     " FROM incidents GROUP BY district_id;",
+    /* 3 -> 4: the counts kept per district and province, so that a
+     * province's districts (--province) and the provinces' totals are
+     * read from them too.  A district's incidents may carry more than one
+     * province where sources disagree; each pair is a row. */
+    "DROP TABLE district_totals;"
+    "CREATE TABLE district_totals("
+    " district_id TEXT NOT NULL, province TEXT NOT NULL, district TEXT,"
+    " incidents INTEGER NOT NULL, killed INTEGER NOT NULL,"
+    " injured INTEGER NOT NULL, PRIMARY KEY(district_id, province));"
+    "INSERT INTO district_totals SELECT coalesce(district_id, ''),"
+    " coalesce(province, ''), district, count(*), coalesce(sum(killed), 0),"
+    " coalesce(sum(injured), 0) FROM incidents GROUP BY 1, 2;",
 };
 
 /* The secondary indexes as the latest schema has them. */
@@ -107,6 +120,7 @@ static im_status_t db_fail(im_store_t *s, const char *what)
 static void totals_clear(totals_t *t)
 {
     for (size_t i = 0; i < t->cap; i++) {
+        free(t->slot[i].key);
         free(t->slot[i].id);
         free(t->slot[i].district);
         free(t->slot[i].province);
@@ -115,10 +129,10 @@ static void totals_clear(totals_t *t)
     *t = (totals_t){0};
 }
 
-static total_t *totals_find(totals_t *t, const char *id, uint64_t h)
+static total_t *totals_find(totals_t *t, const char *key, uint64_t h)
 {
     size_t j = (size_t)(h & (t->cap - 1));
-    while (t->slot[j].id && strcmp(t->slot[j].id, id) != 0)
+    while (t->slot[j].key && strcmp(t->slot[j].key, key) != 0)
         j = (j + 1) & (t->cap - 1);
     return &t->slot[j];
 }
@@ -152,6 +166,14 @@ static void totals_add(totals_t *t, const char *id, const char *district,
 {
     if (!id)
         id = "";
+    if (!province)
+        province = "";
+    char key[512];
+    int kn = snprintf(key, sizeof key, "%s\x1f%s", id, province);
+    if (kn < 0 || (size_t)kn >= sizeof key) {
+        t->failed = true;
+        return;
+    }
     if (t->used * 2 >= t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 512;
         total_t *slot = calloc(cap, sizeof *slot);
@@ -161,21 +183,24 @@ static void totals_add(totals_t *t, const char *id, const char *district,
         }
         totals_t grown = {slot, cap, t->used, t->failed};
         for (size_t i = 0; i < t->cap; i++)
-            if (t->slot[i].id)
-                *totals_find(&grown, t->slot[i].id,
-                             totals_hash(t->slot[i].id)) = t->slot[i];
+            if (t->slot[i].key)
+                *totals_find(&grown, t->slot[i].key,
+                             totals_hash(t->slot[i].key)) = t->slot[i];
         free(t->slot);
         *t = grown;
     }
-    total_t *e = totals_find(t, id, totals_hash(id));
-    if (!e->id) {
-        if (!(e->id = im_strdup(id))) {
+    total_t *e = totals_find(t, key, totals_hash(key));
+    if (!e->key) {
+        e->key = im_strdup(key);
+        e->id = im_strdup(id);
+        e->province = im_strdup(province);
+        if (!e->key || !e->id || !e->province) {
             t->failed = true;
             return;
         }
         t->used++;
     }
-    if (!set_name(&e->district, district) || !set_name(&e->province, province))
+    if (!set_name(&e->district, district))
         t->failed = true;
     e->incidents += sign;
     e->killed += sign * (killed > 0 ? killed : 0);
@@ -192,17 +217,16 @@ static int totals_write(im_store_t *s)
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(
         s->db,
-        "INSERT INTO district_totals VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
-        " ON CONFLICT(district_id) DO UPDATE SET"
+        "INSERT INTO district_totals VALUES(?1, ?3, ?2, ?4, ?5, ?6)"
+        " ON CONFLICT(district_id, province) DO UPDATE SET"
         " district = coalesce(excluded.district, district),"
-        " province = coalesce(excluded.province, province),"
         " incidents = incidents + excluded.incidents,"
         " killed = killed + excluded.killed,"
         " injured = injured + excluded.injured",
         -1, &st, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < t->cap; i++) {
         const total_t *e = &t->slot[i];
-        if (!e->id)
+        if (!e->key)
             continue;
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
@@ -842,9 +866,11 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
         "substr(date_start, 1, 7)", "category"};
     static const char *const order[] = {
         "incidents DESC, k", "incidents DESC, k", "k", "k", "incidents DESC, k"};
-    /* Unfiltered counts per district are kept by the imports. */
-    bool whole = !f || (!f->province && !f->from && !f->to &&
-                        f->min_precision <= 0);
+    /* Counts per district and province are kept by the imports: they
+     * answer by district or province, for all or one province, when no
+     * other filter applies. */
+    bool kept = (by == IM_BY_DISTRICT || by == IM_BY_PROVINCE) &&
+                (!f || (!f->from && !f->to && f->min_precision <= 0));
     char *where = im_store_where(f);
     if (!where)
         return im_error(s->ctx, IM_ERR_NOMEM, "out of memory");
@@ -860,11 +886,21 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
         by == IM_BY_DISTRICT ? "province" : "NULL", where,
         by == IM_BY_DISTRICT ? "district_id" : "k", order[by]);
     sqlite3_free(where);
-    if (by == IM_BY_DISTRICT && whole && sql) {
+    if (kept && sql) {
         sqlite3_free(sql);
-        sql = sqlite3_mprintf("SELECT district AS k, province, incidents, killed,"
-                              " injured FROM district_totals ORDER BY %s",
-                              order[by]);
+        char *only = f && f->province
+                         ? sqlite3_mprintf("WHERE province = %Q", f->province)
+                         : sqlite3_mprintf("%s", "");
+        sql = only ? sqlite3_mprintf(
+                         "SELECT %s AS k, %s, sum(incidents) AS incidents,"
+                         " sum(killed), sum(injured) FROM district_totals %s"
+                         " GROUP BY %s ORDER BY %s",
+                         by == IM_BY_DISTRICT ? "district" : "nullif(province, '')",
+                         by == IM_BY_DISTRICT ? "nullif(province, '')" : "NULL",
+                         only, by == IM_BY_DISTRICT ? "district_id" : "province",
+                         order[by])
+                   : NULL;
+        sqlite3_free(only);
     }
     sqlite3_stmt *st = NULL;
     if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {

@@ -40,13 +40,25 @@ grep -q '11 rows, 1 new, 1 updated, 9 unchanged' "$tmp/err" || fail "update: $(c
 
 # The counts per district that imports keep agree with the incidents
 # after inserts and updates, and again after a record moves district.
+# They are kept per district and province, and answer --province too.
 totals_agree() {
   [ "$(q "SELECT count(*) FROM (
-      SELECT coalesce(district_id, ''), count(*), coalesce(sum(killed), 0),
-             coalesce(sum(injured), 0) FROM incidents GROUP BY district_id
-      EXCEPT SELECT district_id, incidents, killed, injured FROM district_totals)")" = 0 ] &&
+      SELECT coalesce(district_id, ''), coalesce(province, ''), count(*),
+             coalesce(sum(killed), 0), coalesce(sum(injured), 0)
+      FROM incidents GROUP BY 1, 2
+      EXCEPT SELECT district_id, province, incidents, killed, injured
+      FROM district_totals)")" = 0 ] &&
   [ "$(q 'SELECT count(*) FROM district_totals')" = \
-    "$(q 'SELECT count(DISTINCT coalesce(district_id, 0)) FROM incidents')" ]
+    "$(q "SELECT count(*) FROM (SELECT DISTINCT coalesce(district_id, ''),
+                                  coalesce(province, '') FROM incidents)")" ] &&
+  [ "$("$bin" stats --db "$db" --by district --province Balochistan --format csv |
+       tail -n +2 | cut -d, -f1,3-5 | sort)" = \
+    "$(q "SELECT district, count(*), sum(coalesce(killed, 0)), sum(coalesce(injured, 0))
+          FROM incidents WHERE province = 'Balochistan' GROUP BY district_id" |
+       tr '|' ',' | sort)" ] &&
+  [ "$("$bin" stats --db "$db" --by province --format csv | tail -n +2 | sort)" = \
+    "$(q "SELECT province, count(*), sum(coalesce(killed, 0)), sum(coalesce(injured, 0))
+          FROM incidents GROUP BY province" | tr '|' ',' | sort)" ]
 }
 totals_agree || fail "district totals after update: $(q 'SELECT * FROM district_totals')"
 sed 's/^seed-009,2019-05-11,day,Gwadar,Gwadar,/seed-009,2019-05-11,day,Turbat,Kech,/' "$tmp/v2/seed.csv" > "$tmp/v2/moved.csv"
