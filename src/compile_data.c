@@ -4,13 +4,20 @@
  *
  *   compile-data layer DISTRICTS.geojson OUT.imlayer
  *   compile-data shapes COUNTRIES.geojson OUT.imshapes
+ *   compile-data proj-db - OUT.db
+ *
+ * The last writes the database that projection.c hands PROJ: nothing but
+ * the layout version of the installed proj.db, which PROJ checks.
  */
 #include "incimap.h"
 #include "layer_impl.h"
 
+#include <proj.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void on_log(void *user, const char *msg)
 {
@@ -18,10 +25,48 @@ static void on_log(void *user, const char *msg)
     fprintf(stderr, "compile-data: %s\n", msg);
 }
 
+static int proj_db(const char *out)
+{
+    PJ_CONTEXT *pc = proj_context_create();
+    const char *src = pc ? proj_context_get_database_path(pc) : NULL;
+    if (!src) {
+        fprintf(stderr, "compile-data: PROJ has no database\n");
+        proj_context_destroy(pc);
+        return 1;
+    }
+    unlink(out);
+    sqlite3 *db = NULL;
+    char *sql = sqlite3_mprintf(
+        "CREATE TABLE metadata(key TEXT NOT NULL PRIMARY KEY"
+        " CHECK (length(key) >= 1), value TEXT NOT NULL);"
+        "ATTACH %Q AS installed;"
+        "INSERT INTO metadata SELECT key, value FROM installed.metadata"
+        " WHERE key LIKE 'DATABASE.LAYOUT.VERSION.%%';"
+        "DETACH installed;",
+        src);
+    char *err = NULL;
+    int rc = sql ? sqlite3_open(out, &db) : SQLITE_NOMEM;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "compile-data: %s: %s\n", out,
+                err ? err : db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_free(err);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    proj_context_destroy(pc);
+    if (rc != SQLITE_OK)
+        unlink(out);
+    return rc == SQLITE_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "proj-db"))
+        return proj_db(argv[3]);
     if (argc != 4 || (strcmp(argv[1], "layer") && strcmp(argv[1], "shapes"))) {
-        fprintf(stderr, "usage: compile-data layer|shapes SOURCE OUT\n");
+        fprintf(stderr, "usage: compile-data layer|shapes SOURCE OUT\n"
+                        "       compile-data proj-db - OUT\n");
         return 2;
     }
     im_ctx_t *ctx = im_ctx_new();

@@ -13,7 +13,9 @@
 
 #include <math.h>
 #include <proj.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define IM_AEA_DEF                                                           \
     "+proj=aea +lat_1=26 +lat_2=35 +lat_0=30 +lon_0=67.5 +ellps=WGS84"
@@ -23,18 +25,57 @@ struct im_proj {
     PJ *aea;          /* lon/lat radians -> metres */
 };
 
+static void quiet(void *user, int level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg;
+}
+
+/* PROJ 9 opens its database and parses its schema for every context (a
+ * tenth of the time of an SVG map), though a projection given by its
+ * parameters needs nothing from it.  The build leaves a database holding
+ * only the installed one's layout version, which is all PROJ checks; the
+ * context gets that one when it is there.  Should PROJ refuse it, or
+ * then fail to create the projection, the default database is used. */
+static PJ_CONTEXT *context_new(bool minimal)
+{
+    PJ_CONTEXT *pc = proj_context_create();
+#ifdef IM_COMPILED_DIR
+    if (pc && minimal) {
+        const char *path = IM_COMPILED_DIR "/proj-minimal.db";
+        if (access(path, R_OK) == 0) {
+            proj_log_func(pc, NULL, quiet);
+            if (!proj_context_set_database_path(pc, path, NULL, NULL)) {
+                proj_context_destroy(pc);
+                pc = proj_context_create();
+            }
+        }
+    }
+#else
+    (void)minimal;
+#endif
+    return pc;
+}
+
 im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out)
 {
     *out = NULL;
     im_proj_t *p = calloc(1, sizeof *p);
     if (!p)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-    p->pc = proj_context_create();
+    p->pc = context_new(true);
     /* Both ends are on WGS 84, so the transformation is the projection
      * alone: created from its definition it needs no search of PROJ's
      * database for candidate operations, which took a fifth of a whole
      * render. */
     p->aea = p->pc ? proj_create(p->pc, IM_AEA_DEF) : NULL;
+    if (!p->aea) {
+        if (p->pc)
+            proj_context_destroy(p->pc);
+        p->pc = context_new(false);
+        p->aea = p->pc ? proj_create(p->pc, IM_AEA_DEF) : NULL;
+    }
     if (!p->aea) {
         int err = p->pc ? proj_context_errno(p->pc) : 0;
         im_status_t st = im_error(ctx, IM_ERR_LIB, "PROJ: cannot set up the "

@@ -103,7 +103,8 @@ static char *num(char *p, double v)
 {
     if (!isfinite(v) || fabs(v) > 1e15)
         v = 0;
-    long long k = llround(v * 100);
+    double r = v * 100;
+    long long k = (long long)(r < 0 ? r - 0.5 : r + 0.5);
     if (k < 0) {
         *p++ = '-';
         k = -k;
@@ -155,6 +156,9 @@ static void put_path(im_svg_t *svg, cairo_t *cr)
         cairo_path_destroy(path);
         return;
     }
+    /* User space to device space once per path, not a call per point. */
+    cairo_matrix_t mx;
+    cairo_get_matrix(cr, &mx);
     for (int i = 0; i < path->num_data; i += path->data[i].header.length) {
         const cairo_path_data_t *d = &path->data[i];
         int npts = 0;
@@ -179,8 +183,9 @@ static void put_path(im_svg_t *svg, cairo_t *cr)
         char *q = p;
         *q++ = op;
         for (int k = 1; k <= npts; k++) {
-            double x = d[k].point.x, y = d[k].point.y;
-            cairo_user_to_device(cr, &x, &y);
+            double ux = d[k].point.x, uy = d[k].point.y;
+            double x = mx.xx * ux + mx.xy * uy + mx.x0;
+            double y = mx.yx * ux + mx.yy * uy + mx.y0;
             if (k > 1)
                 *q++ = ' ';
             q = num(q, x);
