@@ -186,10 +186,8 @@ static im_status_t slurp(im_ctx_t *ctx, const char *path, const char *magic,
         n += got;
         if (n == cap) {
             unsigned char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
+            if (!nb)
                 free(buf);
-                buf = NULL;
-            }
             buf = nb;
         }
     }
