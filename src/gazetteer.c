@@ -641,9 +641,9 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
 }
 
 /* Transliteration variants: the same skeleton as a name ("Khaar" and
- * "Khar").  A scan, as for fuzzy matching: it runs only for text that no
- * name matched exactly, and the geocoder memoises its answers.  Skeletons
- * under four letters match too much to mean anything. */
+ * "Khar"), found by binary search in the names sorted by skeleton.  It
+ * runs only for text that no name matched exactly.  Short keys and
+ * skeletons match too much to mean anything. */
 static bool lookup_skeleton(const im_gazetteer_t *g, const char *key,
                             const char *province, im_match_t *out)
 {

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GRID 192                  /* cells per side */
+#define GRID 192                 /* cells per side */
 #define EDGE_TOLERANCE_KM 8.0    /* on an edge, just off the coast */
 /* Text and coordinates agree when the point lies within this distance of
  * the text's district: the boundary sets themselves are accurate to a few
@@ -89,9 +89,10 @@ static im_status_t classify_cells(im_ctx_t *ctx, im_geocoder_t *g)
     if (!g->cell_owner)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     for (int c = 0; c < GRID * GRID; c++)
-        g->cell_owner[c] = 0;
-    /* Mark the cells each edge's bounding box touches (edges are short
-     * next to a cell), widened by a hair for points on a cell line. */
+        g->cell_owner[c] = CELL_NONE;
+    /* Mark the cells each edge's bounding box touches (a superset of the
+     * cells it crosses, and about the same for edges shorter than a
+     * cell), widened by a hair for points on a cell line. */
     double ex = g->cellw * 1e-6, ey = g->cellh * 1e-6;
     size_t n = im_layer_count(g->layer);
     for (size_t i = 0; i < n; i++) {

@@ -457,8 +457,6 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
     size = hypot(dx, dy);
     bool bold = pango_font_description_get_weight(fd) >= PANGO_WEIGHT_BOLD;
     bool italic = pango_font_description_get_style(fd) != PANGO_STYLE_NORMAL;
-    im_svg_rgb_t fill = {rgb.r, rgb.g, rgb.b};
-    im_svg_rgb_t halo_rgb = {m->st.halo.r, m->st.halo.g, m->st.halo.b};
     dx = 2.5 * m->unit;
     dy = 0;
     cairo_user_to_device_distance(cr, &dx, &dy);
@@ -476,7 +474,7 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
         double lx = x + (logical.x + logical.width / 2.0) / PANGO_SCALE;
         double ly = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
         cairo_user_to_device(cr, &lx, &ly);
-        im_svg_text(m->svg, text, lx, ly, size, bold, italic, fill, halo_rgb,
+        im_svg_text(m->svg, text, lx, ly, size, bold, italic, rgb, m->st.halo,
                     halo_w);
         free(text);
     } while (pango_layout_iter_next_line(it));
@@ -731,6 +729,72 @@ static int by_value_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* text with its space nearest the middle turned into a line break, in
+ * out; false when it has no space. */
+static bool wrap_at_middle(const char *text, char *out, size_t n)
+{
+    snprintf(out, n, "%s", text);
+    char *mid = NULL;
+    double half = strlen(out) / 2.0;
+    for (char *c = out; *c; c++)
+        if (*c == ' ' && (!mid || fabs((double)(c - out) - half) <
+                                      fabs((double)(mid - out) - half)))
+            mid = c;
+    if (mid)
+        *mid = '\n';
+    return mid != NULL;
+}
+
+/* Try t of a stage for a w x h label of the point a: 0 centred on it; 1
+ * nudged to its four sides; 2 outside, in eight directions at two
+ * distances. */
+static rect_t label_spot(const im_map_t *m, im_xy_t a, double w, double h,
+                         int stage, int t)
+{
+    if (stage < 2) {
+        static const double dx[] = {0, 0, 0, -0.5, 0.5};
+        static const double dy[] = {0, -1, 1, 0, 0};
+        int k = stage == 0 ? 0 : t + 1;
+        return (rect_t){a.x - w / 2 + dx[k] * (w + 4), a.y - h / 2 + dy[k] * h,
+                        w, h};
+    }
+    double ang = M_PI / 4 * (t % 8) - M_PI / 2;
+    double dist = m->unit * (t < 8 ? 40 : 70);
+    return (rect_t){a.x + dist * cos(ang) - w / 2, a.y + dist * sin(ang) - h / 2,
+                    w, h};
+}
+
+static bool label_fits(const im_map_t *m, rect_t r, const rect_t *placed,
+                       size_t nplaced)
+{
+    if (!inside(m->map_rect, r) || overlaps(r, m->legend_rect) ||
+        overlaps(r, m->inset_rect))
+        return false;
+    for (size_t q = 0; q < nplaced; q++)
+        if (overlaps(r, placed[q]))
+            return false;
+    return true;
+}
+
+/* A line from the point a to the nearest side of the label r, and a dot
+ * on the point. */
+static void draw_leader(cairo_t *cr, const im_map_t *m, im_xy_t a, rect_t r)
+{
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    double ex = fmax(r.x, fmin(a.x, r.x + r.w));
+    double ey = fmax(r.y, fmin(a.y, r.y + r.h));
+    if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
+        ey = cy;
+    cairo_new_path(cr);
+    cairo_move_to(cr, a.x, a.y);
+    cairo_line_to(cr, ex, ey);
+    set_rgb(cr, m->st.text);
+    cairo_set_line_width(cr, 0.7 * m->unit);
+    stroke_(cr, m);
+    cairo_arc(cr, a.x, a.y, 1.5 * m->unit, 0, 2 * M_PI);
+    fill_(cr, m);
+}
+
 static void draw_labels(cairo_t *cr, im_map_t *m)
 {
     m->dropped = 0;
@@ -749,37 +813,27 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     }
     /* Most important first: when labels collide, the larger count wins. */
     qsort(order, k, sizeof *order, by_value_desc);
+    /* The label's forms: as written, wrapped onto two lines, smaller,
+     * smaller and wrapped. */
+    static const struct { double scale; bool wrap; } forms[] = {
+        {1.0, false}, {1.0, true}, {0.8, false}, {0.8, true}};
     for (size_t j = 0; j < k; j++) {
-        char text[256];
+        char text[256], wrapped[256];
         label_text(m, order[j].i, order[j].v, text, sizeof text);
+        bool can_wrap = wrap_at_middle(text, wrapped, sizeof wrapped);
         im_xy_t a = to_px(m, m->label_xy[order[j].i]);
-        /* The label's forms, tried in order: as written, wrapped onto two
-         * lines at the space nearest its middle, smaller, smaller and
-         * wrapped. */
-        char wrapped[256];
-        snprintf(wrapped, sizeof wrapped, "%s", text);
-        char *mid = NULL;
-        size_t len = strlen(wrapped);
-        for (char *c = wrapped; *c; c++)
-            if (*c == ' ' && (!mid || fabs((double)(c - wrapped) - len / 2.0) <
-                                          fabs((double)(mid - wrapped) - len / 2.0)))
-                mid = c;
-        if (mid)
-            *mid = '\n';
-        const struct { double scale; bool wrap; } forms[] = {
-            {1.0, false}, {1.0, true}, {0.8, false}, {0.8, true}};
         /* Laid out only when tried: most labels fit as written. */
         PangoLayout *pl[4] = {NULL, NULL, NULL, NULL};
         double fw[4] = {0}, fh[4] = {0};
-        /* Then, in order: every form centred on the label point; every
-         * form nudged to the point's four sides; and for small districts
-         * a place outside with a leader line back to the point.  Only then
-         * is the label dropped. */
+        /* In order: every form centred on the label point; every form
+         * nudged to the point's four sides; and, unwrapped, a place
+         * outside with a leader line back to the point (for small
+         * districts).  Only then is the label dropped. */
         bool done_one = false;
         for (int stage = 0; stage < 3 && !done_one; stage++) {
             int tries = stage == 0 ? 1 : stage == 1 ? 4 : 16;
             for (int f = 0; f < 4 && !done_one; f++) {
-                if ((forms[f].wrap && !mid) || (stage == 2 && forms[f].wrap))
+                if (forms[f].wrap && (!can_wrap || stage == 2))
                     continue;
                 if (!pl[f]) {
                     pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale,
@@ -787,44 +841,12 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
                     pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
                     text_size(pl[f], &fw[f], &fh[f]);
                 }
-                double w = fw[f], h = fh[f];
                 for (int t = 0; t < tries && !done_one; t++) {
-                    rect_t r;
-                    if (stage < 2) {
-                        const double dx[] = {0, 0, 0, -0.5, 0.5};
-                        const double dy[] = {0, -1, 1, 0, 0};
-                        int k = stage == 0 ? 0 : t + 1;
-                        r = (rect_t){a.x - w / 2 + dx[k] * (w + 4),
-                                     a.y - h / 2 + dy[k] * h, w, h};
-                    } else {
-                        /* Eight directions, two distances. */
-                        double ang = M_PI / 4 * (t % 8) - M_PI / 2;
-                        double dist = m->unit * (t < 8 ? 40 : 70);
-                        r = (rect_t){a.x + dist * cos(ang) - w / 2,
-                                     a.y + dist * sin(ang) - h / 2, w, h};
-                    }
-                    bool ok = inside(m->map_rect, r) &&
-                              !overlaps(r, m->legend_rect) &&
-                              !overlaps(r, m->inset_rect);
-                    for (size_t q = 0; ok && q < nplaced; q++)
-                        ok = !overlaps(r, placed[q]);
-                    if (!ok)
+                    rect_t r = label_spot(m, a, fw[f], fh[f], stage, t);
+                    if (!label_fits(m, r, placed, nplaced))
                         continue;
-                    if (stage == 2) {
-                        double cx = r.x + w / 2, cy = r.y + h / 2;
-                        double ex = fmax(r.x, fmin(a.x, r.x + w));
-                        double ey = fmax(r.y, fmin(a.y, r.y + h));
-                        if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
-                            ey = cy;
-                        cairo_new_path(cr);
-                        cairo_move_to(cr, a.x, a.y);
-                        cairo_line_to(cr, ex, ey);
-                        set_rgb(cr, m->st.text);
-                        cairo_set_line_width(cr, 0.7 * m->unit);
-                        stroke_(cr, m);
-                        cairo_arc(cr, a.x, a.y, 1.5 * m->unit, 0, 2 * M_PI);
-                        fill_(cr, m);
-                    }
+                    if (stage == 2)
+                        draw_leader(cr, m, a, r);
                     draw_text(cr, m, pl[f], r.x, r.y, true);
                     remember_text(m, text);
                     placed[nplaced++] = r;

@@ -4,6 +4,7 @@
  * most of the cost of writing a map.
  */
 #include "svg.h"
+#include "context.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -72,8 +73,7 @@ static void put(im_svg_t *svg, const char *s, size_t n)
 
 static void puts_(im_svg_t *svg, const char *s) { put(svg, s, strlen(s)); }
 
-static void printf_(im_svg_t *svg, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void printf_(im_svg_t *svg, const char *fmt, ...) IM_PRINTF(2, 3);
 static void printf_(im_svg_t *svg, const char *fmt, ...)
 {
     char tmp[512];
@@ -308,8 +308,8 @@ void im_svg_restore(im_svg_t *svg)
 }
 
 void im_svg_text(im_svg_t *svg, const char *text, double x, double y,
-                 double size, bool bold, bool italic, im_svg_rgb_t fill,
-                 im_svg_rgb_t halo, double halo_width)
+                 double size, bool bold, bool italic, im_rgb_t fill,
+                 im_rgb_t halo, double halo_width)
 {
     puts_(svg, "<text x=\"");
     put_num(svg, x);

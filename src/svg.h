@@ -10,6 +10,8 @@
 #ifndef IM_SVG_H
 #define IM_SVG_H
 
+#include "incimap.h"
+
 #include <cairo.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,15 +32,11 @@ void im_svg_clip(im_svg_t *svg, cairo_t *cr);
 void im_svg_save(im_svg_t *svg);
 void im_svg_restore(im_svg_t *svg);
 
-typedef struct {
-    double r, g, b;
-} im_svg_rgb_t;
-
 /* One line of text centred on (x, y) in device coordinates, y being the
  * baseline; halo_width 0 for none. */
 void im_svg_text(im_svg_t *svg, const char *text, double x, double y,
-                 double size, bool bold, bool italic, im_svg_rgb_t fill,
-                 im_svg_rgb_t halo, double halo_width);
+                 double size, bool bold, bool italic, im_rgb_t fill,
+                 im_rgb_t halo, double halo_width);
 
 /* The document: title and desc (may be NULL) first, text in font.  The
  * caller frees *out.  Returns 0, or -1 when out of memory. */
