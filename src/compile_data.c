@@ -36,23 +36,29 @@ static int proj_db(const char *out)
     }
     unlink(out);
     sqlite3 *db = NULL;
-    char *sql = sqlite3_mprintf(
-        "CREATE TABLE metadata(key TEXT NOT NULL PRIMARY KEY"
-        " CHECK (length(key) >= 1), value TEXT NOT NULL);"
-        "ATTACH %Q AS installed;"
-        "INSERT INTO metadata SELECT key, value FROM installed.metadata"
-        " WHERE key LIKE 'DATABASE.LAYOUT.VERSION.%%';"
-        "DETACH installed;",
-        src);
+    sqlite3_stmt *attach = NULL;
     char *err = NULL;
-    int rc = sql ? sqlite3_open(out, &db) : SQLITE_NOMEM;
+    int rc = sqlite3_open(out, &db);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+        rc = sqlite3_exec(db, "CREATE TABLE metadata(key TEXT NOT NULL PRIMARY KEY"
+                              " CHECK (length(key) >= 1), value TEXT NOT NULL)",
+                          NULL, NULL, &err);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "ATTACH ?1 AS installed", -1, &attach, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(attach, 1, src, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK && sqlite3_step(attach) != SQLITE_DONE)
+        rc = sqlite3_errcode(db);
+    sqlite3_finalize(attach);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "INSERT INTO metadata SELECT key, value FROM"
+                              " installed.metadata WHERE key LIKE"
+                              " 'DATABASE.LAYOUT.VERSION.%'; DETACH installed",
+                          NULL, NULL, &err);
     if (rc != SQLITE_OK)
         fprintf(stderr, "compile-data: %s: %s\n", out,
                 err ? err : db ? sqlite3_errmsg(db) : "cannot open");
     sqlite3_free(err);
-    sqlite3_free(sql);
     sqlite3_close(db);
     proj_context_destroy(pc);
     if (rc != SQLITE_OK)

@@ -91,15 +91,17 @@ im_status_t im_gdal_store_export(im_store_t *s, const char *path,
     sqlite3_stmt *q = NULL;
     if (!st) {
         char *where = im_store_where(f);
-        char *sql = sqlite3_mprintf(
+        /* Without its conditions the query would export everything. */
+        char *sql = !where ? NULL : sqlite3_mprintf(
             "SELECT source, source_id, date, date_precision, place, district,"
             " district_id, province, match_method, match_score, precision,"
             " source_precision, category, actor, target, killed, killed_high,"
             " injured, injured_high, notes, lat, lon FROM incidents"
-            " WHERE 1 %s ORDER BY date_start, id", where ? where : "");
+            " WHERE 1 %s ORDER BY date_start, id", where);
         sqlite3_free(where);
-        if (!sql || sqlite3_prepare_v2(im_store_db(s), sql, -1, &q, NULL) !=
-                        SQLITE_OK)
+        if (!sql ||
+            sqlite3_prepare_v2(im_store_db(s), sql, -1, &q, NULL) != SQLITE_OK ||
+            im_store_bind_filter(q, f) != SQLITE_OK)
             st = im_error(ctx, IM_ERR_LIB, "store: %s",
                           sqlite3_errmsg(im_store_db(s)));
         sqlite3_free(sql);

@@ -21,6 +21,7 @@
 #include <glib.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,17 +246,25 @@ typedef struct {
 } reject_log_t;
 
 static void reject(reject_log_t *log, long line, const char *field,
-                   const char *fmt, const char *value)
+                   const char *fmt, ...) IM_PRINTF(4, 5);
+
+static void reject(reject_log_t *log, long line, const char *field,
+                   const char *fmt, ...)
 {
     char reason[512];
-    snprintf(reason, sizeof reason, fmt, value);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
     log->count++;
     im_warn(log->ctx, "%s:%ld: %s: %s", log->path, line, field, reason);
     if (log->rejects) {
-        fprintf(log->rejects, "\"%s\",%ld,%s,\"", log->path, line, field);
-        for (const char *p = reason; *p; p++)
-            fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, log->rejects);
-        fputs("\"\n", log->rejects);
+        im_csv_write_field(log->rejects, log->path);
+        fprintf(log->rejects, ",%ld,", line);
+        im_csv_write_field(log->rejects, field);
+        fputc(',', log->rejects);
+        im_csv_write_field(log->rejects, reason);
+        fputc('\n', log->rejects);
     }
 }
 

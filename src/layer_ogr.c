@@ -7,6 +7,7 @@
  */
 #include "context.h"
 #include "gdal_module.h"
+#include "ogr_open.h"
 #include "layer_impl.h"
 
 #include <cpl_error.h>
@@ -283,7 +284,7 @@ im_status_t im_gdal_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
         goto done;
     }
-    ds = OGROpen(source, FALSE, NULL);
+    ds = (OGRDataSourceH)im_ogr_open(source);
     if (!ds) {
         st = im_error(ctx, IM_ERR_IO, "cannot open boundaries '%s': %s",
                       source, errs.msg[0] ? errs.msg : "not a vector source");
@@ -329,7 +330,7 @@ im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
     OGRRegisterAll();
     gdal_errors_t errs = {ctx, ""};
     CPLPushErrorHandlerEx(on_gdal_error, &errs);
-    OGRDataSourceH ds = OGROpen(source, FALSE, NULL);
+    OGRDataSourceH ds = (OGRDataSourceH)im_ogr_open(source);
     im_status_t st = IM_OK;
     if (!ds) {
         st = im_error(ctx, IM_ERR_IO, "cannot open '%s'", source);

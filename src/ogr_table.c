@@ -7,6 +7,7 @@
  */
 #include "context.h"
 #include "gdal_module.h"
+#include "ogr_open.h"
 #include "csv.h"
 #include "ogr_table.h"
 
@@ -22,7 +23,7 @@ im_status_t im_gdal_ogr_to_csv(im_ctx_t *ctx, const char *source, const char *cs
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     im_status_t st = IM_OK;
-    OGRDataSourceH ds = OGROpen(source, FALSE, NULL);
+    OGRDataSourceH ds = (OGRDataSourceH)im_ogr_open(source);
     OGRLayerH lyr = ds && OGR_DS_GetLayerCount(ds) > 0 ? OGR_DS_GetLayer(ds, 0)
                                                        : NULL;
     FILE *f = NULL;

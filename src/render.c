@@ -349,7 +349,15 @@ static PangoLayout *text_layout(cairo_t *cr, const im_map_t *m, double pt,
         pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
     pango_layout_set_font_description(pl, fd);
     pango_font_description_free(fd);
-    pango_layout_set_text(pl, text, -1);
+    /* Titles and names come from input files and the command line; Pango
+     * refuses malformed UTF-8 with a warning and draws nothing. */
+    if (g_utf8_validate(text, -1, NULL)) {
+        pango_layout_set_text(pl, text, -1);
+    } else {
+        gchar *valid = g_utf8_make_valid(text, -1);
+        pango_layout_set_text(pl, valid, -1);
+        g_free(valid);
+    }
     return pl;
 }
 

@@ -9,6 +9,7 @@
 #include "context.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +356,29 @@ static const char incident_columns[] =
     " match_method, match_score, category, actor, target, killed, killed_high,"
     " injured, injured_high, notes, content_hash, run_id";
 
+/* Runs one statement with its values bound, never spliced into the SQL:
+ * types holds one letter per parameter, 't' for a string (NULL binds
+ * NULL) and 'l' for a long.  An SQLite result code. */
+static int run_bound(sqlite3 *db, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    va_list ap;
+    va_start(ap, types);
+    for (int i = 0; rc == SQLITE_OK && types[i]; i++) {
+        if (types[i] == 't')
+            rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+                                   SQLITE_TRANSIENT);
+        else
+            rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, long));
+    }
+    va_end(ap);
+    if (rc == SQLITE_OK && sqlite3_step(st) != SQLITE_DONE)
+        rc = sqlite3_errcode(db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static im_status_t prepare(im_store_t *s)
 {
     if (s->find)
@@ -435,11 +459,9 @@ im_status_t im_store_begin_run(im_store_t *s, const char *file,
     }
     char when[32];
     now_utc(when, sizeof when);
-    char *sql = sqlite3_mprintf("INSERT INTO import_runs(file, sha256, format, "
-                                "started_at) VALUES(%Q, %Q, %Q, %Q)",
-                                file, sha256 ? sha256 : "", format, when);
-    int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    sqlite3_free(sql);
+    int rc = run_bound(s->db, "INSERT INTO import_runs(file, sha256, format, "
+                              "started_at) VALUES(?, ?, ?, ?)",
+                       "tttt", file, sha256 ? sha256 : "", format, when);
     if (rc != SQLITE_OK) {
         st = db_fail(s, "cannot record the import");
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -790,15 +812,12 @@ im_status_t im_store_finish_run(im_store_t *s, long run_id,
 {
     char when[32];
     now_utc(when, sizeof when);
-    char *sql = sqlite3_mprintf(
-        "UPDATE import_runs SET sha256 = coalesce(%Q, sha256),"
-        " finished_at = %Q, rows = %ld, inserted = %ld,"
-        " updated = %ld, unchanged = %ld, rejected = %ld, skipped = %ld"
-        " WHERE id = %ld",
-        sha256, when, r->rows, r->inserted, r->updated, r->unchanged, r->rejected,
-        r->skipped, run_id);
-    int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    sqlite3_free(sql);
+    int rc = run_bound(s->db,
+                       "UPDATE import_runs SET sha256 = coalesce(?, sha256),"
+                       " finished_at = ?, rows = ?, inserted = ?, updated = ?,"
+                       " unchanged = ?, rejected = ?, skipped = ? WHERE id = ?",
+                       "ttlllllll", sha256, when, r->rows, r->inserted,
+                       r->updated, r->unchanged, r->rejected, r->skipped, run_id);
     if (rc == SQLITE_OK)
         rc = totals_write(s);
     if (rc == SQLITE_OK && s->rebuild_indexes)
@@ -829,33 +848,54 @@ void im_store_abort_run(im_store_t *s)
 
 char *im_store_where(const im_filter_t *f)
 {
+    /* Only fixed text goes into the SQL; the filter's values are bound by
+     * im_store_bind_filter, so nothing a user types is ever parsed as SQL. */
     char *w = sqlite3_mprintf("%s", "");
-    if (!f)
+    if (!f || !w)
         return w;
-    if (f->province && w) {
-        char *n = sqlite3_mprintf("%s AND province = %Q", w, f->province);
+    if (f->province) {
+        char *n = sqlite3_mprintf("%s AND province = :province", w);
         sqlite3_free(w);
         w = n;
     }
     /* Dates compare as text: "2016" <= "2016-08-08" < "2016-9".  The
      * upper bound is padded so that "--to 2016" takes all of 2016. */
     if (f->from && w) {
-        char *n = sqlite3_mprintf("%s AND date_start >= %Q", w, f->from);
+        char *n = sqlite3_mprintf("%s AND date_start >= :from", w);
         sqlite3_free(w);
         w = n;
     }
     if (f->to && w) {
-        char *n = sqlite3_mprintf("%s AND date_start <= %Q || '-99'", w, f->to);
+        char *n = sqlite3_mprintf("%s AND date_start <= :to || '-99'", w);
         sqlite3_free(w);
         w = n;
     }
     if (f->min_precision > 0 && w) {
-        char *n = sqlite3_mprintf("%s AND precision IS NOT NULL AND precision <= %d",
-                                  w, f->min_precision);
+        char *n = sqlite3_mprintf("%s AND precision IS NOT NULL AND "
+                                  "precision <= :min_precision", w);
         sqlite3_free(w);
         w = n;
     }
     return w;
+}
+
+int im_store_bind_filter(struct sqlite3_stmt *st, const im_filter_t *f)
+{
+    if (!f)
+        return SQLITE_OK;
+    const struct {
+        const char *name, *text;
+    } texts[] = {{":province", f->province}, {":from", f->from}, {":to", f->to}};
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0] && rc == SQLITE_OK; i++) {
+        int at = sqlite3_bind_parameter_index(st, texts[i].name);
+        if (at > 0 && texts[i].text)
+            rc = sqlite3_bind_text(st, at, texts[i].text, -1, SQLITE_TRANSIENT);
+    }
+    int at = sqlite3_bind_parameter_index(st, ":min_precision");
+    if (rc == SQLITE_OK && at > 0)
+        rc = sqlite3_bind_int(st, at, f->min_precision);
+    return rc;
 }
 
 im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
@@ -889,7 +929,7 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
     if (kept && sql) {
         sqlite3_free(sql);
         char *only = f && f->province
-                         ? sqlite3_mprintf("WHERE province = %Q", f->province)
+                         ? sqlite3_mprintf("WHERE province = :province")
                          : sqlite3_mprintf("%s", "");
         sql = only ? sqlite3_mprintf(
                          "SELECT %s AS k, %s, sum(incidents) AS incidents,"
@@ -903,8 +943,10 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
         sqlite3_free(only);
     }
     sqlite3_stmt *st = NULL;
-    if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (!sql || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+        im_store_bind_filter(st, f) != SQLITE_OK) {
         sqlite3_free(sql);
+        sqlite3_finalize(st);
         return db_fail(s, "cannot query statistics");
     }
     sqlite3_free(sql);

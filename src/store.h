@@ -63,8 +63,12 @@ void im_store_abort_run(im_store_t *store);
 im_ctx_t *im_store_ctx(const im_store_t *store);
 /* The SQLite handle, for the modules that query the store. */
 struct sqlite3 *im_store_db(const im_store_t *store);
-/* Appends " AND ..." conditions for filter to sql and binds nothing:
- * values are inlined as SQL literals escaped by SQLite's %Q. */
+/* The " AND ..." conditions for filter, with named parameters in place
+ * of its values (sqlite3_free the result; NULL when out of memory). */
 char *im_store_where(const im_filter_t *filter);
+/* Binds filter's values to the parameters im_store_where wrote into st's
+ * SQL; an SQLite result code. */
+struct sqlite3_stmt;
+int im_store_bind_filter(struct sqlite3_stmt *st, const im_filter_t *filter);
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "context.h"
 #include "gdal_module.h"
+#include "ogr_open.h"
 #include "values.h"
 
 #include <cpl_error.h>
@@ -359,9 +360,7 @@ static im_status_t reader_open(reader_t *r, im_ctx_t *ctx, const char *source,
     if (!source || !*source)
         return im_error(ctx, IM_ERR_ARG, "no incident source given");
     hide_password(source, r->src, sizeof r->src);
-    r->ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY |
-                                   GDAL_OF_VERBOSE_ERROR,
-                       NULL, NULL, NULL);
+    r->ds = im_ogr_open(source);
     if (!r->ds)
         return im_error(ctx, IM_ERR_IO, "%s: cannot open: %s", r->src,
                         r->gdal_msg[0] ? r->gdal_msg : "not a vector source");

@@ -19,12 +19,19 @@ static im_status_t query(im_store_t *s, const char *select,
                                         tail ? tail : "")
                       : NULL;
     sqlite3_free(where);
+    *out = NULL;
     int rc = sql ? sqlite3_prepare_v2(im_store_db(s), sql, -1, out, NULL)
                  : SQLITE_NOMEM;
     sqlite3_free(sql);
-    if (rc != SQLITE_OK)
-        return im_error(im_store_ctx(s), IM_ERR_LIB, "store: %s",
-                        sqlite3_errmsg(im_store_db(s)));
+    if (rc == SQLITE_OK)
+        rc = im_store_bind_filter(*out, f);
+    if (rc != SQLITE_OK) {
+        im_status_t st = im_error(im_store_ctx(s), IM_ERR_LIB, "store: %s",
+                                  sqlite3_errmsg(im_store_db(s)));
+        sqlite3_finalize(*out);
+        *out = NULL;
+        return st;
+    }
     return IM_OK;
 }
 

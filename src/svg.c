@@ -85,16 +85,45 @@ static void printf_(im_svg_t *svg, const char *fmt, ...)
         put(svg, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* Length of the well-formed UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+    int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+          : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* Overlong forms, surrogates and code points past U+10FFFF. */
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||
+        (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||
+        (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Text from the input (place names, titles) as XML character data that
+ * can never close an element or a section: markup characters become
+ * references, and what XML 1.0 forbids (control characters, malformed
+ * UTF-8) becomes U+FFFD, so the document stays well formed. */
 static void put_xml(im_svg_t *svg, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
+    const unsigned char *u = (const unsigned char *)s;
+    while (u && *u) {
+        int n = utf8_len(u);
+        switch (n == 1 ? *u : 0) {
         case '<': puts_(svg, "&lt;"); break;
         case '>': puts_(svg, "&gt;"); break;
         case '&': puts_(svg, "&amp;"); break;
         case '"': puts_(svg, "&quot;"); break;
-        default: put(svg, s, 1);
+        case '\'': puts_(svg, "&#39;"); break;
+        default:
+            if (n == 0 || (n == 1 && *u < 0x20 && *u != '\t' && *u != '\n'))
+                puts_(svg, "\xef\xbf\xbd");
+            else
+                put(svg, (const char *)u, (size_t)n);
         }
+        u += n ? n : 1;
     }
 }
 
