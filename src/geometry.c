@@ -10,7 +10,9 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 void im_shape_clear(im_shape_t *s)
 {
@@ -234,4 +236,97 @@ im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,
     if (out_distance)
         *out_distance = best.d;
     return (im_xy_t){best.x, best.y};
+}
+
+/* ---- shared edges ------------------------------------------------------ */
+
+typedef struct {
+    uint32_t shape;   /* UINT32_MAX: empty slot */
+    uint32_t point;
+} edge_ref_t;
+
+static uint64_t point_bits(im_xy_t p)
+{
+    uint64_t x, y;
+    memcpy(&x, &p.x, sizeof x);
+    memcpy(&y, &p.y, sizeof y);
+    return x * 0x9e3779b97f4a7c15u ^ (y + 0x632be59bd9b4e019u + (x << 6));
+}
+
+static void edge_ends(const im_shape_t *shapes, edge_ref_t e, const im_ring_t *ring,
+                      im_xy_t *a, im_xy_t *b)
+{
+    const im_shape_t *s = &shapes[e.shape];
+    size_t k = e.point, next = k + 1 < ring->start + ring->count ? k + 1 : ring->start;
+    *a = s->pts[k];
+    *b = s->pts[next];
+}
+
+static bool same_edge(im_xy_t a, im_xy_t b, im_xy_t c, im_xy_t d)
+{
+    return (a.x == c.x && a.y == c.y && b.x == d.x && b.y == d.y) ||
+           (a.x == d.x && a.y == d.y && b.x == c.x && b.y == c.y);
+}
+
+bool im_shapes_mark_shared_edges(const im_shape_t *shapes, size_t n,
+                                 const bool *use, unsigned char *const *skip,
+                                 unsigned char bit)
+{
+    size_t edges = 0;
+    for (size_t i = 0; i < n; i++)
+        if (use[i])
+            edges += shapes[i].npts;
+    size_t cap = 16;
+    while (cap < 2 * edges)
+        cap *= 2;
+    /* Each slot also needs its edge's ring, to find the edge's end: kept
+     * beside the table rather than searched for. */
+    edge_ref_t *table = malloc(cap * sizeof *table);
+    const im_ring_t **ring_of = malloc(cap * sizeof *ring_of);
+    if (!table || !ring_of || n > UINT32_MAX) {
+        free(table);
+        free(ring_of);
+        return false;
+    }
+    for (size_t j = 0; j < cap; j++)
+        table[j].shape = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!use[i])
+            continue;
+        const im_shape_t *s = &shapes[i];
+        for (size_t r = 0; r < s->nrings; r++) {
+            const im_ring_t *ring = &s->rings[r];
+            for (size_t k = ring->start; k < ring->start + ring->count; k++) {
+                edge_ref_t e = {(uint32_t)i, (uint32_t)k};
+                im_xy_t a, b;
+                edge_ends(shapes, e, ring, &a, &b);
+                if (a.x == b.x && a.y == b.y)
+                    continue;
+                /* Symmetric in the two ends, so that either direction
+                 * lands in the same chain. */
+                uint64_t h = point_bits(a) + point_bits(b);
+                h ^= h >> 29;
+                size_t j = (size_t)h & (cap - 1);
+                bool repeat = false;
+                while (table[j].shape != UINT32_MAX) {
+                    im_xy_t c, d;
+                    edge_ends(shapes, table[j], ring_of[j], &c, &d);
+                    if (same_edge(a, b, c, d)) {
+                        repeat = true;
+                        break;
+                    }
+                    j = (j + 1) & (cap - 1);
+                }
+                if (repeat) {
+                    skip[i][k] |= bit;
+                } else {
+                    table[j] = e;
+                    ring_of[j] = ring;
+                }
+            }
+        }
+    }
+    free(table);
+    free(ring_of);
+    return true;
 }

@@ -41,4 +41,14 @@ im_xy_t im_shape_pole(const im_shape_t *s, int part, double precision,
 void im_shape_bounds(const im_shape_t *s, int part, double *minx, double *miny,
                      double *maxx, double *maxy);
 
+/* Marks the ring edges that another edge among the shapes already covers
+ * (the same two points, in either direction), so that a border shared by
+ * two polygons is stroked once.  Only shapes with use[i] take part; for
+ * them, bit is set in skip[i][k] when the edge from point k to the next
+ * point of its ring is a repeat.  skip[i] has shapes[i].npts entries.
+ * False when out of memory, with nothing marked. */
+bool im_shapes_mark_shared_edges(const im_shape_t *shapes, size_t n,
+                                 const bool *use, unsigned char *const *skip,
+                                 unsigned char bit);
+
 #endif

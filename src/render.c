@@ -47,6 +47,10 @@ struct im_map {
     im_shape_t *shapes;     /* projected, per feature */
     im_xy_t *label_xy;      /* projected label points */
     bool *selected;
+    unsigned char **edge_skip; /* per shape and point: the edge is stroked
+                                  by a neighbour (bit 1: in the selection's
+                                  pass, bit 0: in the context's); NULL:
+                                  stroke every edge */
     im_xy_t *point_xy;      /* projected incidents */
     im_shape_t *outlines;   /* projected province outlines */
     im_shape_t *countries;  /* projected neighbouring countries */
@@ -164,6 +168,36 @@ static im_status_t load_context(im_map_t *m)
     return IM_OK;
 }
 
+static void free_edge_skip(im_map_t *m)
+{
+    for (size_t i = 0; m->edge_skip && i < im_layer_count(m->layer); i++)
+        free(m->edge_skip[i]);
+    free(m->edge_skip);
+    m->edge_skip = NULL;
+}
+
+/* Neighbouring districts share their borders point for point: stroked
+ * once instead of twice, they cost the rasteriser half as much.  Without
+ * memory for the marks every edge is stroked, as the same picture. */
+static void mark_shared_edges(im_map_t *m)
+{
+    size_t n = im_layer_count(m->layer);
+    m->edge_skip = calloc(n ? n : 1, sizeof *m->edge_skip);
+    bool *context = malloc((n ? n : 1) * sizeof *context);
+    bool ok = m->edge_skip && context;
+    for (size_t i = 0; ok && i < n; i++) {
+        m->edge_skip[i] = calloc(m->shapes[i].npts ? m->shapes[i].npts : 1, 1);
+        ok = m->edge_skip[i] != NULL;
+        context[i] = !m->selected[i];
+    }
+    ok = ok && im_shapes_mark_shared_edges(m->shapes, n, m->selected,
+                                           m->edge_skip, 2) &&
+         im_shapes_mark_shared_edges(m->shapes, n, context, m->edge_skip, 1);
+    free(context);
+    if (!ok)
+        free_edge_skip(m);
+}
+
 static im_status_t project_layer(im_map_t *m)
 {
     size_t n = im_layer_count(m->layer);
@@ -182,6 +216,7 @@ static im_status_t project_layer(im_map_t *m)
                             im_layer_name(m->layer, i));
         m->selected[i] = is_selected(m, i);
     }
+    mark_shared_edges(m);
     m->noutlines = im_layer_outline_count(m->layer);
     m->outlines = calloc(m->noutlines + 1, sizeof *m->outlines);
     m->outline_selected = calloc(m->noutlines + 1, sizeof *m->outline_selected);
@@ -552,24 +587,77 @@ static bool inside(rect_t outer, rect_t r)
 /* Vertices closer than a third of a device pixel (a tenth in vector
  * output) to the last one kept are invisible, but cost the rasteriser as
  * much as any other; at a national scale they are most of them. */
+static void shape_ring_path(cairo_t *cr, const im_map_t *m,
+                            const im_shape_t *s, const im_ring_t *ring,
+                            double tol2)
+{
+    im_xy_t last = {0, 0};
+    for (size_t k = 0; k < ring->count; k++) {
+        im_xy_t p = to_px(m, s->pts[ring->start + k]);
+        double dx = p.x - last.x, dy = p.y - last.y;
+        if (k == 0)
+            cairo_move_to(cr, p.x, p.y);
+        else if (dx * dx + dy * dy >= tol2 || k + 1 == ring->count)
+            cairo_line_to(cr, p.x, p.y);
+        else
+            continue;
+        last = p;
+    }
+    cairo_close_path(cr);
+}
+
 static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
+{
+    double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
+    for (size_t r = 0; r < s->nrings; r++)
+        shape_ring_path(cr, m, s, &s->rings[r], tol2);
+}
+
+/* The edges of s not marked with bit in skip, as open runs; a ring with
+ * nothing skipped stays closed, so that its corners are joined. */
+static void shape_edges_path(cairo_t *cr, const im_map_t *m,
+                             const im_shape_t *s, const unsigned char *skip,
+                             unsigned char bit)
 {
     double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
     for (size_t r = 0; r < s->nrings; r++) {
         const im_ring_t *ring = &s->rings[r];
-        im_xy_t last = {0, 0};
-        for (size_t k = 0; k < ring->count; k++) {
-            im_xy_t p = to_px(m, s->pts[ring->start + k]);
-            double dx = p.x - last.x, dy = p.y - last.y;
-            if (k == 0)
-                cairo_move_to(cr, p.x, p.y);
-            else if (dx * dx + dy * dy >= tol2 || k + 1 == ring->count)
-                cairo_line_to(cr, p.x, p.y);
-            else
-                continue;
-            last = p;
+        size_t a = ring->start, n = ring->count;
+        size_t first = n;   /* a skipped edge to start after, if any */
+        for (size_t k = 0; k < n && first == n; k++)
+            if (skip[a + k] & bit)
+                first = k;
+        if (first == n) {
+            shape_ring_path(cr, m, s, ring, tol2);
+            continue;
         }
-        cairo_close_path(cr);
+        /* From the edge after a skipped one round the ring, so that no
+         * run is cut in two at the ring's first point. */
+        bool open = false;
+        im_xy_t last = {0, 0};
+        for (size_t j = 1; j <= n; j++) {
+            size_t k = (first + j) % n;
+            bool drawn = !(skip[a + k] & bit) && n > 1;
+            size_t next = (k + 1) % n;
+            if (!drawn) {
+                open = false;
+                continue;
+            }
+            if (!open) {
+                last = to_px(m, s->pts[a + k]);
+                cairo_move_to(cr, last.x, last.y);
+                open = true;
+            }
+            im_xy_t p = to_px(m, s->pts[a + next]);
+            double dx = p.x - last.x, dy = p.y - last.y;
+            /* A run's last point is kept exactly: a neighbour's run
+             * starts there.  The walk ends on the skipped edge first, so
+             * every run ends before it. */
+            if ((skip[a + next] & bit) || dx * dx + dy * dy >= tol2) {
+                cairo_line_to(cr, p.x, p.y);
+                last = p;
+            }
+        }
     }
 }
 
@@ -665,13 +753,23 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
         }
         if (!any)
             continue;
-        for (size_t i = 0; i < n; i++)
-            if (m->selected[i] == (pass == 1))
+        for (size_t i = 0; i < n; i++) {
+            if (m->selected[i] != (pass == 1))
+                continue;
+            if (m->edge_skip)
+                shape_edges_path(cr, m, &m->shapes[i], m->edge_skip[i],
+                                 pass ? 2 : 1);
+            else
                 shape_path(cr, m, &m->shapes[i]);
+        }
+        /* Runs of edges end where a neighbour's begin: round ends fill
+         * the corner a join would have. */
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
         set_rgb(cr, pass ? m->st.line_district : m->st.line_context);
         cairo_set_line_width(cr, m->st.district_line_pt * m->unit *
                                      (pass ? 1.0 : 1.5));
         stroke_(cr, m);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     }
 }
 
@@ -2113,6 +2211,7 @@ void im_map_free(im_map_t *m)
     free(m->countries);
     im_shape_clear(&m->home);
     free(m->places);
+    free_edge_skip(m);
     free(m->label_xy);
     free(m->selected);
     free(m->point_xy);
