@@ -44,33 +44,43 @@ static int chunk(im_png_sink_fn sink, void *closure, const char *type,
     return rc ? rc : sink(closure, tail, 4);
 }
 
-/* Cairo keeps a pixel as a native-endian 32-bit 0xAARRGGBB.  The four
- * bytes are subtracted at once, without borrows across them, and each
- * pixel is stored as four bytes of which the next pixel overwrites the
- * last (out has one byte to spare). */
-static void filter_up(const unsigned char *cur, const unsigned char *prev,
-                      int w, unsigned char *out)
+/* Cairo keeps a pixel as a native-endian 32-bit 0xAARRGGBB; a PNG row
+ * is a filter byte and then R, G, B per pixel.  Each pixel is stored as
+ * four bytes of which the next pixel overwrites the last (out has one
+ * byte to spare). */
+static void pack_row(const unsigned char *cur, int w, unsigned char *out)
 {
-    static const uint32_t zero_row[1] = {0};
     const uint32_t *c = (const uint32_t *)(const void *)cur;
-    const uint32_t *p = prev ? (const uint32_t *)(const void *)prev : zero_row;
-    size_t step = prev ? 1 : 0;
     out[0] = 2; /* "up" */
     out++;
     for (int x = 0; x < w; x++) {
-        uint32_t a = c[x], b = p[(size_t)x * step];
-        uint32_t d = ((a | 0x80808080u) - (b & 0x7f7f7f7fu)) ^
-                     ((a ^ ~b) & 0x80808080u);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        /* 0xAARRGGBB to the bytes R, G, B, 0. */
-        uint32_t v = __builtin_bswap32(d) >> 8;
-        memcpy(out + 3 * x, &v, 4);
+        uint32_t v = __builtin_bswap32(c[x]) >> 8;
+        memcpy(out + 3 * (size_t)x, &v, 4);
 #else
-        out[3 * x] = (unsigned char)(d >> 16);
-        out[3 * x + 1] = (unsigned char)(d >> 8);
-        out[3 * x + 2] = (unsigned char)d;
+        out[3 * x] = (unsigned char)(c[x] >> 16);
+        out[3 * x + 1] = (unsigned char)(c[x] >> 8);
+        out[3 * x + 2] = (unsigned char)c[x];
 #endif
     }
+}
+
+/* The "up" filter: row minus the row above, byte by byte, sixteen bytes
+ * at a time. */
+typedef unsigned char bytes16_t __attribute__((vector_size(16)));
+
+static void filter_up(unsigned char *row, const unsigned char *above, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        bytes16_t a, b;
+        memcpy(&a, row + i, 16);
+        memcpy(&b, above + i, 16);
+        a -= b;
+        memcpy(row + i, &a, 16);
+    }
+    for (; i < n; i++)
+        row[i] = (unsigned char)(row[i] - above[i]);
 }
 
 int im_png_write(const unsigned char *pixels, int w, int h, int stride,
@@ -106,10 +116,13 @@ int im_png_write(const unsigned char *pixels, int w, int h, int stride,
     unsigned char *z = filtered && c ? malloc(bound) : NULL;
     size_t zlen = 0;
     if (z) {
-        for (int y = 0; y < h; y++) {
-            const unsigned char *cur = pixels + (size_t)y * (size_t)stride;
-            filter_up(cur, y ? cur - stride : NULL, w, filtered + (size_t)y * rowlen);
-        }
+        for (int y = 0; y < h; y++)
+            pack_row(pixels + (size_t)y * (size_t)stride, w,
+                     filtered + (size_t)y * rowlen);
+        /* Bottom up, so that the row above is still unfiltered. */
+        for (int y = h - 1; y > 0; y--)
+            filter_up(filtered + (size_t)y * rowlen + 1,
+                      filtered + (size_t)(y - 1) * rowlen + 1, rowlen - 1);
         zlen = libdeflate_zlib_compress(c, filtered, in_len, z, bound);
     }
     libdeflate_free_compressor(c);
