@@ -292,10 +292,11 @@ static size_t plain_run(const char *p, const char *end, bool quoted)
 {
     const char *q = p;
     if (quoted)
-        while (q < end && *q != '"' && *q != '\r' && *q != '\n')
+        while (q < end && *q != '"' && *q != '\r' && *q != '\n' && *q)
             q++;
     else
-        while (q < end && *q != ',' && *q != '"' && *q != '\r' && *q != '\n')
+        while (q < end && *q != ',' && *q != '"' && *q != '\r' &&
+               *q != '\n' && *q)
             q++;
     return (size_t)(q - p);
 }
@@ -320,6 +321,14 @@ static int read_row(im_csv_t *c)
                 continue; /* the window may have ended: avail() refills */
             }
             char ch = c->data[c->pos];
+            /* Fields are kept NUL-terminated, so a NUL would cut one
+             * short without a word; text files have none. */
+            if (ch == '\0')
+                return im_error(c->ctx, IM_ERR_PARSE,
+                                "%s:%ld: a NUL byte: binary data or UTF-16, "
+                                "not a CSV file in UTF-8 or Windows-1252",
+                                c->path, c->line),
+                       -1;
             if (quoted) {
                 if (ch == '"') {
                     if (avail(c, 2) >= 2 && c->data[c->pos + 1] == '"') {

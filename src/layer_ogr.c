@@ -11,8 +11,10 @@
 #include "layer_impl.h"
 
 #include <cpl_error.h>
+#include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +40,36 @@ typedef struct {
     size_t cap;
 } geoms_t;
 
+/* What was wrong with a feature's rings, reported once per feature. */
+typedef struct {
+    int closed;     /* rings whose last point was not their first */
+    int degenerate; /* rings of fewer than three distinct points */
+    int nonfinite;  /* rings with a coordinate that is NaN or infinite */
+} ring_faults_t;
+
+/* A ring left open is closed, as every renderer would close it anyway;
+ * one with fewer than four points once closed encloses nothing. */
 static int shape_add_ring(im_shape_t *s, OGRGeometryH ring, int part,
-                          OGRCoordinateTransformationH ct)
+                          OGRCoordinateTransformationH ct, ring_faults_t *f)
 {
     int n = OGR_G_GetPointCount(ring);
-    if (n < 4)
+    bool open = n > 0 && (OGR_G_GetX(ring, 0) != OGR_G_GetX(ring, n - 1) ||
+                          OGR_G_GetY(ring, 0) != OGR_G_GetY(ring, n - 1));
+    int total = n + open;
+    if (total < 4) {
+        if (f && n > 0)
+            f->degenerate++;
         return 0;
-    im_xy_t *pts = realloc(s->pts, (s->npts + (size_t)n) * sizeof *pts);
+    }
+    for (int i = 0; i < n; i++)
+        if (!isfinite(OGR_G_GetX(ring, i)) || !isfinite(OGR_G_GetY(ring, i))) {
+            if (f)
+                f->nonfinite++;
+            return 0;
+        }
+    if (open && f)
+        f->closed++;
+    im_xy_t *pts = realloc(s->pts, (s->npts + (size_t)total) * sizeof *pts);
     if (!pts)
         return -1;
     s->pts = pts;
@@ -52,22 +77,23 @@ static int shape_add_ring(im_shape_t *s, OGRGeometryH ring, int part,
     if (!rings)
         return -1;
     s->rings = rings;
-    for (int i = 0; i < n; i++) {
-        double x = OGR_G_GetX(ring, i), y = OGR_G_GetY(ring, i), z = 0;
+    for (int i = 0; i < total; i++) {
+        int k = i < n ? i : 0;
+        double x = OGR_G_GetX(ring, k), y = OGR_G_GetY(ring, k), z = 0;
         if (ct && !OCTTransform(ct, 1, &x, &y, &z))
             return -2;
         s->pts[s->npts + (size_t)i] = (im_xy_t){x, y};
     }
-    s->rings[s->nrings++] = (im_ring_t){s->npts, (size_t)n, part};
-    s->npts += (size_t)n;
+    s->rings[s->nrings++] = (im_ring_t){s->npts, (size_t)total, part};
+    s->npts += (size_t)total;
     return 0;
 }
 
 static int shape_add_polygon(im_shape_t *s, OGRGeometryH poly, int part,
-                             OGRCoordinateTransformationH ct)
+                             OGRCoordinateTransformationH ct, ring_faults_t *f)
 {
     for (int r = 0; r < OGR_G_GetGeometryCount(poly); r++) {
-        int rc = shape_add_ring(s, OGR_G_GetGeometryRef(poly, r), part, ct);
+        int rc = shape_add_ring(s, OGR_G_GetGeometryRef(poly, r), part, ct, f);
         if (rc)
             return rc;
     }
@@ -76,14 +102,14 @@ static int shape_add_polygon(im_shape_t *s, OGRGeometryH poly, int part,
 
 /* Flattens Polygon, MultiPolygon and collections of them into parts. */
 static int shape_add(im_shape_t *s, OGRGeometryH g, int *part,
-                     OGRCoordinateTransformationH ct)
+                     OGRCoordinateTransformationH ct, ring_faults_t *f)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     if (t == wkbPolygon)
-        return shape_add_polygon(s, g, (*part)++, ct);
+        return shape_add_polygon(s, g, (*part)++, ct, f);
     if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
         for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
-            int rc = shape_add(s, OGR_G_GetGeometryRef(g, i), part, ct);
+            int rc = shape_add(s, OGR_G_GetGeometryRef(g, i), part, ct, f);
             if (rc)
                 return rc;
         }
@@ -143,7 +169,13 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, geoms_t *G,
     OGRFeatureH feat;
     while (!st && (feat = OGR_L_GetNextFeature(lyr)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-        if (g) {
+        long long fid = (long long)OGR_F_GetFID(feat);
+        const char *fname = OGR_F_GetFieldAsString(feat, fi);
+        if (!g || OGR_G_IsEmpty(g)) {
+            im_warn(ctx, "%s: feature %lld ('%s'): empty or no geometry; "
+                         "skipped",
+                    source, fid, fname);
+        } else {
             if (L->n == G->cap) {
                 size_t cap = G->cap ? G->cap * 2 : 128;
                 OGRGeometryH *ng = realloc(G->g, cap * sizeof *ng);
@@ -159,14 +191,31 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, geoms_t *G,
             }
             im_shape_t shape = {0};
             int part = 0;
-            int rc = shape_add(&shape, g, &part, ct);
+            ring_faults_t faults = {0};
+            int rc = shape_add(&shape, g, &part, ct, &faults);
             if (rc == -2)
                 st = im_error(ctx, IM_ERR_LIB,
                               "%s: feature %lld: cannot transform to WGS 84",
-                              source, (long long)OGR_F_GetFID(feat));
+                              source, fid);
             else if (rc)
                 st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
-            if (st) {
+            else if (faults.nonfinite)
+                st = im_error(ctx, IM_ERR_DATA,
+                              "%s: feature %lld ('%s'): a coordinate is not a "
+                              "finite number",
+                              source, fid, fname);
+            if (!st && faults.degenerate)
+                im_warn(ctx, "%s: feature %lld ('%s'): %d ring(s) of fewer "
+                             "than three points; left out",
+                        source, fid, fname, faults.degenerate);
+            if (!st && faults.closed)
+                im_warn(ctx, "%s: feature %lld ('%s'): %d ring(s) not closed; "
+                             "closed by joining the last point to the first",
+                        source, fid, fname, faults.closed);
+            if (!st && shape.nrings == 0) {
+                im_warn(ctx, "%s: feature %lld ('%s'): no polygon; skipped",
+                        source, fid, fname);
+            } else if (st) {
                 im_shape_clear(&shape);
             } else {
                 OGRGeometryH copy = OGR_G_Clone(g);
@@ -174,7 +223,17 @@ static im_status_t read_features(im_ctx_t *ctx, im_layer_t *L, geoms_t *G,
                     OGR_G_DestroyGeometry(copy);
                     copy = NULL;
                 }
-                char *name = im_strdup(OGR_F_GetFieldAsString(feat, fi));
+                /* GEOS, which dissolves the provinces, wants rings
+                 * closed as the shape's already are. */
+                if (copy)
+                    OGR_G_CloseRings(copy);
+                /* Drawn as given (the even-odd fill shows a crossing
+                 * as a hole), but the analyst is told. */
+                if (copy && !OGR_G_IsValid(copy))
+                    im_warn(ctx, "%s: feature %lld ('%s'): polygon crosses "
+                                 "itself or its holes; drawn as given",
+                            source, fid, fname);
+                char *name = im_strdup(fname);
                 st = name ? im_layer_push(ctx, L, name, &shape)
                           : im_error(ctx, IM_ERR_NOMEM, "out of memory");
                 if (st) {
@@ -246,7 +305,7 @@ static im_status_t build_outlines(im_ctx_t *ctx, im_layer_t *L,
                                      : NULL;
         im_shape_t shape = {0};
         int part = 0;
-        if (!outline || shape_add(&shape, outline, &part, NULL)) {
+        if (!outline || shape_add(&shape, outline, &part, NULL, NULL)) {
             /* Kept with no rings, so the province is tried only once. */
             im_shape_clear(&shape);
             im_warn(ctx, "%s: cannot dissolve the districts of %s; its outline "
@@ -351,7 +410,7 @@ im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
         bool self = role >= 0 && !strcmp(OGR_F_GetFieldAsString(feat, role), "self");
         int part = 0;
         if (g && !(self && *out_self != (size_t)-1) &&
-            shape_add(&shapes[n], g, &part, NULL) == 0) {
+            shape_add(&shapes[n], g, &part, NULL, NULL) == 0) {
             if (self)
                 *out_self = n;
             n++;

@@ -75,11 +75,19 @@ static bool parse_coord(const char *s, double limit, double *out)
     return true;
 }
 
-static int parse_count(const char *s)
+/* A casualty count sizes its point; one that is not a count (negative,
+ * "many") is drawn as none, with a warning naming it. */
+static int parse_count(im_ctx_t *ctx, im_csv_t *csv, int col)
 {
+    const char *s = im_csv_field(csv, col);
     char *end;
     long v = strtol(s, &end, 10);
-    return (*s && !*end && v > 0 && v < 1000000) ? (int)v : 0;
+    if (!*s || (!*end && v >= 0 && v < 1000000))
+        return (int)(*s ? v : 0);
+    im_warn(ctx, "%s:%ld: %s: '%s' is not a count; the point is drawn with "
+                 "no casualties",
+            im_csv_path(csv), im_csv_line(csv), im_csv_header(csv, col), s);
+    return 0;
 }
 
 /* Locates the current row: coordinates, then place, then district. */
@@ -189,14 +197,17 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         if (p->place && p->place != empty)
             p->place[strcspn(p->place, ",;(")] = '\0';
         p->date = dup_or_empty(im_csv_field(csv, cdate));
-        p->casualties = parse_count(im_csv_field(csv, ckill)) +
-                        parse_count(im_csv_field(csv, cinj));
+        p->casualties = parse_count(ctx, csv, ckill) +
+                        parse_count(ctx, csv, cinj);
         P->n++;
         if (!p->category || !p->place || !p->date)
             st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
     if (r < 0)
         st = IM_ERR_PARSE;
+    if (!st && P->n == 0)
+        st = im_error(ctx, IM_ERR_DATA, "%s:2: no rows after the header",
+                      path);
     im_csv_free(csv);
     if (st) {
         im_points_free(P);

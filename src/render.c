@@ -245,6 +245,31 @@ static im_status_t project_layer(im_map_t *m)
     return IM_OK;
 }
 
+static im_xy_t to_px(const im_map_t *m, im_xy_t p);
+
+/* Incidents beyond the frame (coordinates in another country, or lat
+ * and lon swapped) would be clipped away unseen. */
+static void warn_points_outside(const im_map_t *m)
+{
+    size_t np = m->points ? im_points_count(m->points) : 0, out = 0, first = 0;
+    const rect_t *f = &m->map_rect;
+    for (size_t i = 0; i < np; i++) {
+        im_xy_t p = to_px(m, m->point_xy[i]);
+        if (!(p.x >= f->x && p.x <= f->x + f->w && p.y >= f->y &&
+              p.y <= f->y + f->h) && out++ == 0)
+            first = i;
+    }
+    if (!out)
+        return;
+    double lon, lat;
+    const char *place;
+    im_points_get(m->points, first, &lon, &lat, NULL, NULL);
+    im_points_text(m->points, first, &place, NULL);
+    im_warn(m->ctx, "%zu incident(s) lie outside the map and are not drawn, "
+                    "the first at %.4f, %.4f ('%s')",
+            out, lat, lon, place);
+}
+
 static im_status_t fit_frame(im_map_t *m)
 {
     double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
@@ -286,6 +311,7 @@ static im_status_t fit_frame(im_map_t *m)
     double cx = (minx + maxx) / 2, cy = (miny + maxy) / 2;
     m->ox = m->map_rect.x + m->map_rect.w / 2 - cx * m->scale;
     m->oy = m->map_rect.y + m->map_rect.h / 2 + cy * m->scale;
+    warn_points_outside(m);
     return IM_OK;
 }
 

@@ -6,6 +6,8 @@
 #include "style.h"
 #include "context.h"
 
+#include <pango/pangocairo.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -139,6 +141,45 @@ static const struct {
 #undef F
 };
 
+static char *strip(char *s);
+
+/* Pango takes a comma-separated list of families and falls back without
+ * a word when none is installed, so the map would come out in another
+ * font than the style asks for; the analyst is told which. */
+static void check_font(im_ctx_t *ctx, const char *path, long line,
+                       const char *font)
+{
+    PangoFontMap *fm = pango_cairo_font_map_get_default();
+    PangoFontFamily **fam = NULL;
+    int nfam = 0;
+    pango_font_map_list_families(fm, &fam, &nfam);
+    char want[sizeof ((im_style_values_t *)0)->font];
+    snprintf(want, sizeof want, "%s", font);
+    bool found = false;
+    for (char *save = NULL, *t = strtok_r(want, ",", &save); t && !found;
+         t = strtok_r(NULL, ",", &save)) {
+        t = strip(t);
+        for (int i = 0; i < nfam && !found; i++)
+            found = strcasecmp(pango_font_family_get_name(fam[i]), t) == 0;
+    }
+    g_free(fam);
+    if (found)
+        return;
+    PangoContext *pc = pango_font_map_create_context(fm);
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    PangoFont *f = pango_font_map_load_font(fm, pc, fd);
+    PangoFontDescription *got = f ? pango_font_describe(f) : NULL;
+    const char *family = got ? pango_font_description_get_family(got) : NULL;
+    im_warn(ctx, "%s:%ld: font: '%s' is not installed; text falls back to "
+                 "'%s'",
+            path, line, font, family ? family : "the default font");
+    pango_font_description_free(got);
+    if (f)
+        g_object_unref(f);
+    pango_font_description_free(fd);
+    g_object_unref(pc);
+}
+
 static char *strip(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -162,14 +203,29 @@ static im_status_t apply(im_ctx_t *ctx, im_style_values_t *v,
         case SIZE: bad = parse_pt(val, (double *)field); break;
         case FONT:
             bad = !*val || strlen(val) >= sizeof v->font;
-            if (!bad)
+            if (!bad) {
                 snprintf(v->font, sizeof v->font, "%s", val);
+                check_font(ctx, path, line, val);
+            }
             break;
-        case COLOURS:
-            bad = parse_colours(val, (im_rgb_t *)field,
-                                field == (char *)v->ramp ? &v->nramp
-                                                         : &v->npoints);
+        case COLOURS: {
+            /* Parsed from a copy: strtok_r would cut the value that an
+             * error message quotes. */
+            char copy[1024];
+            bad = strlen(val) >= sizeof copy;
+            if (!bad) {
+                snprintf(copy, sizeof copy, "%s", val);
+                bad = parse_colours(copy, (im_rgb_t *)field,
+                                    field == (char *)v->ramp ? &v->nramp
+                                                             : &v->npoints);
+            }
+            if (bad)
+                return im_error(ctx, IM_ERR_PARSE,
+                                "%s:%ld: %s: bad value '%.200s' (2 to %d "
+                                "colours #rrggbb)",
+                                path, line, key, val, IM_STYLE_MAX_RAMP);
             break;
+        }
         }
         if (bad)
             return im_error(ctx, IM_ERR_PARSE, "%s:%ld: %s: bad value '%s'",
@@ -199,25 +255,41 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
     defaults(&s->v);
-    char buf[1024];
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t len;
     long line = 0;
     im_status_t st = IM_OK;
-    while (!st && fgets(buf, sizeof buf, f)) {
+    while (!st && (len = getline(&buf, &cap, f)) >= 0) {
         line++;
+        /* A NUL would end the line early and hide the rest of it. */
+        if (memchr(buf, '\0', (size_t)len)) {
+            st = im_error(ctx, IM_ERR_PARSE,
+                          "%s:%ld: not text (a NUL byte)", path, line);
+            break;
+        }
         /* '#' also starts a colour: before the '=' it is a comment. */
         char *hash = strchr(buf, '#');
         char *eq = strchr(buf, '=');
-        if (hash && (!eq || hash < eq))
+        if (hash && (!eq || hash < eq)) {
             *hash = '\0';
+            eq = NULL; /* any '=' was in the comment */
+        }
         char *t = strip(buf);
         if (!*t)
             continue;
         if (!eq || eq < t) {
-            st = im_error(ctx, IM_ERR_PARSE, "%s:%ld: expected 'key = value'",
-                          path, line);
+            st = im_error(ctx, IM_ERR_PARSE,
+                          "%s:%ld: %.60s: expected 'key = value'", path, line,
+                          t);
             break;
         }
         *eq = '\0';
+        if (!*strip(t)) {
+            st = im_error(ctx, IM_ERR_PARSE, "%s:%ld: no key before '='",
+                          path, line);
+            break;
+        }
         /* After a value, "# " starts a comment; "#fed976" is a colour. */
         char *val = eq + 1;
         for (char *c = strchr(val, '#'); c; c = strchr(c + 1, '#'))
@@ -227,6 +299,7 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
             }
         st = apply(ctx, &s->v, path, line, strip(t), strip(val));
     }
+    free(buf);
     fclose(f);
     if (st) {
         free(s);

@@ -152,13 +152,22 @@ im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         goto fail_csv;
     }
     int r;
+    long rows = 0;
     while ((r = im_csv_next(csv)) == 1) {
+        rows++;
         size_t i = 0;
         double v = 1;
         const char *id = NULL;
         im_date_t d;
-        bool dated = date_col >= 0 &&
-                     im_date_parse(im_csv_field(csv, date_col), &d);
+        const char *date = date_col >= 0 ? im_csv_field(csv, date_col) : "";
+        bool dated = *date && im_date_parse(date, &d);
+        /* The row still counts, but the span of dates printed on the map
+         * leaves it out; said once, on the read of all years. */
+        if (*date && !dated && !o.year)
+            im_warn(ctx, "%s:%ld: %s: '%s' is not a date; counted, but left "
+                         "out of the span of dates",
+                    path, im_csv_line(csv), im_csv_header(csv, date_col),
+                    date);
         if (o.year && (!dated || d.year != o.year))
             continue;
         if (dated)
@@ -189,6 +198,10 @@ im_status_t im_values_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     }
     if (r < 0)
         st = IM_ERR_PARSE;
+    /* A map of nothing would look like a map of a quiet period. */
+    if (!st && rows == 0)
+        st = im_error(ctx, IM_ERR_DATA, "%s:2: no rows after the header",
+                      path);
     im_csv_free(csv);
     if (st) {
         im_values_free(V);
