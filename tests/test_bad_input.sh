@@ -163,11 +163,11 @@ rm -f "$big" "$wide" "$tmp/wide-none.csv" "$tmp/bigdistrict.csv" "$tmp/g.csv"
 import_rejects "$bad/coordinates.csv" 2
 [ "$(sqlite3 "$db" "SELECT coalesce(lat, 'null') FROM incidents WHERE source_id = 'c-007'")" = null ] ||
   fail "0,0 stored as a point"
-for want in "coordinates.csv\",3,lat,\"'NaN' is not a latitude\"" \
-            "coordinates.csv\",4,lon,\"'inf' is not a longitude\"" \
-            "coordinates.csv\",5,lat,\"'95.5' is not a latitude\"" \
-            "coordinates.csv\",6,lon,\"'-200' is not a longitude\"" \
-            "coordinates.csv\",7,lat,\"'1e400' is not a latitude\""; do
+for want in "coordinates.csv,3,lat,'NaN' is not a latitude" \
+            "coordinates.csv,4,lon,'inf' is not a longitude" \
+            "coordinates.csv,5,lat,'95.5' is not a latitude" \
+            "coordinates.csv,6,lon,'-200' is not a longitude" \
+            "coordinates.csv,7,lat,'1e400' is not a latitude"; do
   grep -qF -- "$want" "$tmp/rejects.csv" || fail "rejects lack $want: $(cat "$tmp/rejects.csv")"
 done
 has "coordinates.csv:3: lat: 'NaN' is not a latitude"
@@ -188,11 +188,11 @@ run 0 -- "$bin" render "$bad/quetta.csv" --type points -o "$png"; lacks "outside
 
 # ---- dates: never rolled over --------------------------------------------
 import_rejects "$bad/dates.csv" 1
-for want in "dates.csv\",3,date,\"'31/02/2020' is not a date\"" \
-            "dates.csv\",4,date,\"'2021-02-29' is not a date\"" \
-            "dates.csv\",5,date,\"'2020-13-01' is not a date\"" \
-            "dates.csv\",6,date,\"'00/00/0000' is not a date\"" \
-            "dates.csv\",7,date,\"'2020-04-31' is not a date\""; do
+for want in "dates.csv,3,date,'31/02/2020' is not a date" \
+            "dates.csv,4,date,'2021-02-29' is not a date" \
+            "dates.csv,5,date,'2020-13-01' is not a date" \
+            "dates.csv,6,date,'00/00/0000' is not a date" \
+            "dates.csv,7,date,'2020-04-31' is not a date"; do
   grep -qF -- "$want" "$tmp/rejects.csv" || fail "rejects lack $want"
 done
 [ "$(sqlite3 "$db" "SELECT count(*) FROM incidents WHERE date LIKE '2020-03%'")" = 0 ] ||
@@ -204,10 +204,10 @@ has "dates.csv:3: date: '31/02/2020' is not a date; counted, but left out of the
 
 # ---- casualties: negative, NaN, words ------------------------------------
 import_rejects "$bad/casualties.csv" 1
-for want in "casualties.csv\",3,killed,\"'-3' is not a count\"" \
-            "casualties.csv\",4,injured,\"'-1' is not a count\"" \
-            "casualties.csv\",5,killed,\"'NaN' is not a count\"" \
-            "casualties.csv\",6,killed,\"'many' is not a count\""; do
+for want in "casualties.csv,3,killed,'-3' is not a count" \
+            "casualties.csv,4,injured,'-1' is not a count" \
+            "casualties.csv,5,killed,'NaN' is not a count" \
+            "casualties.csv,6,killed,'many' is not a count"; do
   grep -qF -- "$want" "$tmp/rejects.csv" || fail "rejects lack $want"
 done
 [ "$(sqlite3 "$db" "SELECT count(*) FROM incidents WHERE killed < 0 OR injured < 0")" = 0 ] ||
