@@ -400,12 +400,29 @@ im_status_t im_map_lonlat_to_px(const im_map_t *m, double lon, double lat,
 
 /* ---- text -------------------------------------------------------------- */
 
+/* Text is laid out at one size and scaled to the size it is drawn at.
+ * Pango asks fontconfig to sort every installed font for each distinct
+ * size, which was a tenth of a whole map's time with the dozen sizes a
+ * map uses; glyphs are still rasterised by Cairo at the final size.  At
+ * this size, metrics rounded by Pango stay well under a tenth of a pixel
+ * once scaled. */
+#define TEXT_LAYOUT_PX 48.0
+
+static double text_scale(PangoLayout *pl)
+{
+    const double *s = g_object_get_data(G_OBJECT(pl), "incimap-scale");
+    return s ? *s : 1.0;
+}
+
 static PangoLayout *text_layout(cairo_t *cr, const im_map_t *m, double pt,
                                 bool bold, const char *text)
 {
     PangoLayout *pl = pango_cairo_create_layout(cr);
+    double *scale = g_new(double, 1);
+    *scale = pt * m->unit / TEXT_LAYOUT_PX;
+    g_object_set_data_full(G_OBJECT(pl), "incimap-scale", scale, g_free);
     PangoFontDescription *fd = pango_font_description_from_string(m->st.font);
-    pango_font_description_set_absolute_size(fd, pt * m->unit * PANGO_SCALE);
+    pango_font_description_set_absolute_size(fd, TEXT_LAYOUT_PX * PANGO_SCALE);
     if (bold)
         pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
     pango_layout_set_font_description(pl, fd);
@@ -422,12 +439,20 @@ static PangoLayout *text_layout(cairo_t *cr, const im_map_t *m, double pt,
     return pl;
 }
 
+/* Wraps the layout's lines at width_px as drawn. */
+static void text_wrap(PangoLayout *pl, double width_px)
+{
+    pango_layout_set_width(pl, (int)(width_px / text_scale(pl) * PANGO_SCALE));
+    pango_layout_set_wrap(pl, PANGO_WRAP_WORD);
+}
+
 static void text_size(PangoLayout *pl, double *w, double *h)
 {
     int iw, ih;
     pango_layout_get_size(pl, &iw, &ih);
-    *w = (double)iw / PANGO_SCALE;
-    *h = (double)ih / PANGO_SCALE;
+    double s = text_scale(pl);
+    *w = s * iw / PANGO_SCALE;
+    *h = s * ih / PANGO_SCALE;
 }
 
 /* Every fill, stroke, paint, clip, save and restore goes through these,
@@ -520,7 +545,8 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
 {
     const char *all = pango_layout_get_text(pl);
     const PangoFontDescription *fd = pango_layout_get_font_description(pl);
-    double size = (double)pango_font_description_get_size(fd) / PANGO_SCALE;
+    double scale = text_scale(pl);
+    double size = scale * pango_font_description_get_size(fd) / PANGO_SCALE;
     double dx = size, dy = 0;
     cairo_user_to_device_distance(cr, &dx, &dy);
     size = hypot(dx, dy);
@@ -540,8 +566,8 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
         char *text = strndup(all + line->start_index, (size_t)line->length);
         if (!text)
             break;
-        double lx = x + (logical.x + logical.width / 2.0) / PANGO_SCALE;
-        double ly = y + (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE;
+        double lx = x + scale * (logical.x + logical.width / 2.0) / PANGO_SCALE;
+        double ly = y + scale * pango_layout_iter_get_baseline(it) / PANGO_SCALE;
         cairo_user_to_device(cr, &lx, &ly);
         im_svg_text(m->svg, text, lx, ly, size, bold, italic, rgb, m->st.halo,
                     halo_w);
@@ -561,30 +587,35 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
         record_svg_text(cr, m, pl, x, y, rgb, halo);
         return;
     }
+    double s = text_scale(pl);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_scale(cr, s, s);
     if (halo && !m->vector_output) {
         /* On a raster page the halo is the text itself drawn around a
          * circle in the halo colour: glyphs come from Cairo's cache, where
          * stroking their outlines was a quarter of a whole map's time.
          * Vector pages keep the stroked outline, which scales. */
-        double r = 1.25 * m->unit;
+        double r = 1.25 * m->unit / s;
         set_rgb(cr, m->st.halo);
         for (int k = 0; k < 12; k++) {
             double a = k * M_PI / 6;
-            cairo_move_to(cr, x + r * cos(a), y + r * sin(a));
+            cairo_move_to(cr, r * cos(a), r * sin(a));
             pango_cairo_show_layout(cr, pl);
         }
     }
-    cairo_move_to(cr, x, y);
+    cairo_move_to(cr, 0, 0);
     if (halo && m->vector_output) {
         pango_cairo_layout_path(cr, pl);
         set_rgb(cr, m->st.halo);
-        cairo_set_line_width(cr, 2.5 * m->unit);
+        cairo_set_line_width(cr, 2.5 * m->unit / s);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         stroke_(cr, m);
-        cairo_move_to(cr, x, y);
+        cairo_move_to(cr, 0, 0);
     }
     set_rgb(cr, rgb);
     pango_cairo_show_layout(cr, pl);
+    cairo_restore(cr);
 }
 
 /* Draws text with its top-left corner at (x, y), with a halo so that it
@@ -1301,8 +1332,7 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
     }
     if (m->source) {
         PangoLayout *pl = text_layout(cr, m, m->st.source_pt, false, m->source);
-        pango_layout_set_width(pl, (int)((m->width - 2 * margin) * PANGO_SCALE));
-        pango_layout_set_wrap(pl, PANGO_WRAP_WORD);
+        text_wrap(pl, m->width - 2 * margin);
         double w, h;
         text_size(pl, &w, &h);
         show_text(cr, (im_map_t *)m, pl, margin, m->height - margin - h,
@@ -2318,8 +2348,7 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     if (source) {
         PangoLayout *pl = text_layout(cr, m0, m0->st.source_pt * u / m0->unit,
                                       false, source);
-        pango_layout_set_width(pl, (int)((width - 2 * margin) * PANGO_SCALE));
-        pango_layout_set_wrap(pl, PANGO_WRAP_WORD);
+        text_wrap(pl, width - 2 * margin);
         double w, h;
         text_size(pl, &w, &h);
         show_text(cr, m0, pl, margin, height - margin - h, m0->st.muted_text,
