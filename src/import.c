@@ -18,8 +18,8 @@
 #include "store.h"
 
 #include <ctype.h>
-#include <glib.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -269,7 +269,9 @@ static void reject(reject_log_t *log, long line, const char *field,
 }
 
 /* The file's SHA-256 for the run's record, computed on a thread of its
- * own while the rows are read: on two cores it then costs no time.  It
+ * own while the rows are read.  OpenSSL's SHA-256 (assembly for the CPU
+ * at hand) takes half the time of GLib's portable one, time the two
+ * cores otherwise spend reading and storing rows.  It
  * touches no context; a failure is reported once the thread is joined. */
 typedef struct {
     const char *path;
@@ -284,16 +286,21 @@ static int digest_thread(void *arg)
     FILE *f = fopen(job->path, "rb");
     if (!f)
         return 0;
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char *buf = malloc(1 << 20);
+    bool ok = md && buf && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
     size_t n;
-    while (buf && (n = fread(buf, 1, 1 << 20, f)) > 0)
-        g_checksum_update(ck, buf, (gssize)n);
-    job->ok = buf && !ferror(f);
+    while (ok && (n = fread(buf, 1, 1 << 20, f)) > 0)
+        ok = EVP_DigestUpdate(md, buf, n) == 1;
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(md, d, &len) == 1 && len == 32;
+    for (unsigned int i = 0; ok && i < len; i++)
+        snprintf(job->hex + 2 * i, 3, "%02x", d[i]);
+    job->ok = ok;
     fclose(f);
     free(buf);
-    snprintf(job->hex, sizeof job->hex, "%s", g_checksum_get_string(ck));
-    g_checksum_free(ck);
+    EVP_MD_CTX_free(md);
     return 0;
 }
 
