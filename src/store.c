@@ -195,6 +195,12 @@ static void totals_add(totals_t *t, const char *id, const char *district,
         e->id = im_strdup(id);
         e->province = im_strdup(province);
         if (!e->key || !e->id || !e->province) {
+            /* Half an entry would be found by no key and kept by no
+             * growth of the table. */
+            free(e->key);
+            free(e->id);
+            free(e->province);
+            *e = (total_t){0};
             t->failed = true;
             return;
         }
@@ -547,14 +553,14 @@ static void bind_record_at(sqlite3_stmt *st, int base, const im_record_t *r,
         sqlite3_bind_double(st, base + 7, r->lat_deg);
         sqlite3_bind_double(st, base + 8, r->lon_deg);
     } else {
-        sqlite3_bind_null(st, 7);
-        sqlite3_bind_null(st, 8);
+        sqlite3_bind_null(st, base + 7);
+        sqlite3_bind_null(st, base + 8);
     }
     bind_text(st, base + 9, r->source_precision);
     if (r->precision > 0)
         sqlite3_bind_int(st, base + 10, r->precision);
     else
-        sqlite3_bind_null(st, 10);
+        sqlite3_bind_null(st, base + 10);
     bind_text(st, base + 11, r->district_id);
     bind_text(st, base + 12, r->district);
     bind_text(st, base + 13, r->province);
@@ -695,11 +701,16 @@ static const char *put_chunk(im_store_t *s, long run_id, const im_record_t *r,
         }
         return NULL;
     }
+    /* Without the last id before the insert, the rows it added could not
+     * be told from older ones. */
     long long before = 0;
     sqlite3_reset(s->max_id);
-    if (sqlite3_step(s->max_id) == SQLITE_ROW)
+    int mrc = sqlite3_step(s->max_id);
+    if (mrc == SQLITE_ROW)
         before = sqlite3_column_int64(s->max_id, 0);
     sqlite3_reset(s->max_id);
+    if (mrc != SQLITE_ROW)
+        return "cannot look up incidents";
     sqlite3_reset(s->insert_many);
     for (int i = 0; i < n; i++)
         bind_record_at(s->insert_many, 25 * i, &r[i], record_hash_of(&r[i], own[i]),
