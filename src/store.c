@@ -251,33 +251,52 @@ static int totals_write(im_store_t *s)
     return rc;
 }
 
-static im_status_t migrate(im_store_t *s)
+static int schema_version(im_store_t *s)
 {
     sqlite3_stmt *st;
-    int version = 0;
+    int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
         SQLITE_OK)
-        return db_fail(s, "cannot read the schema version");
+        return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
+    return version;
+}
+
+static im_status_t migrate(im_store_t *s)
+{
     int target = im_store_schema_version();
-    if (version > target)
-        return im_error(s->ctx, IM_ERR_DATA,
-                        "%s: schema version %d is newer than this incimap (%d)",
-                        s->path, version, target);
-    for (; version < target; version++) {
+    int version = schema_version(s);
+    if (version < 0)
+        return db_fail(s, "cannot read the schema version");
+    while (version < target) {
+        /* The version is read again under the write lock: another process
+         * opening the same new store may have migrated it meanwhile. */
         char bump[64];
+        bool ok = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+                  SQLITE_OK;
+        if (ok && (version = schema_version(s)) >= target) {
+            ok = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+            if (ok)
+                break;
+        }
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
-        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        if (!ok || version < 0 ||
             sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             im_status_t r = db_fail(s, "cannot migrate the schema");
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            if (!sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return r;
         }
+        version++;
     }
+    if (version > target)
+        return im_error(s->ctx, IM_ERR_DATA,
+                        "%s: schema version %d is newer than this incimap (%d)",
+                        s->path, version, target);
     return IM_OK;
 }
 
