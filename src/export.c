@@ -36,6 +36,12 @@ static const struct {
 };
 #define NCOLS (sizeof columns / sizeof columns[0])
 
+static const char *gdal_reason(void)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return m && *m ? m : "write failed (disk full?)";
+}
+
 static const char *driver_for(const char *path, char ***options)
 {
     const char *dot = strrchr(path, '.');
@@ -50,6 +56,37 @@ static const char *driver_for(const char *path, char ***options)
     if (!strcasecmp(dot, ".gpkg"))
         return "GPKG";
     return NULL;
+}
+
+/* The CSV and GeoJSON drivers write through a buffer and ignore a write
+ * that fails (a full disk) and the failure of closing the file: the file
+ * is read back instead, and must hold every feature and end as the
+ * driver ends a file (a CSV cut inside its last row still parses). */
+static im_status_t check_written(im_ctx_t *ctx, const char *drv_name,
+                                 const char *tmp, const char *path,
+                                 long long written)
+{
+    if (!strcmp(drv_name, "GPKG"))
+        return IM_OK; /* SQLite reports every failed write */
+    FILE *f = fopen(tmp, "rb");
+    int last = EOF;
+    if (f && fseek(f, -1, SEEK_END) == 0)
+        last = fgetc(f);
+    if (f)
+        fclose(f);
+    if (last != '\n' && last != '}')
+        return im_error(ctx, IM_ERR_IO, "cannot write '%s': the file was cut "
+                        "short (disk full?)", path);
+    OGRDataSourceH ds = OGROpen(tmp, FALSE, NULL);
+    OGRLayerH lyr = ds ? OGR_DS_GetLayer(ds, 0) : NULL;
+    long long n = lyr ? (long long)OGR_L_GetFeatureCount(lyr, TRUE) : -1;
+    if (ds)
+        OGR_DS_Destroy(ds);
+    if (n != written)
+        return im_error(ctx, IM_ERR_IO, "cannot write '%s': %lld of %lld "
+                        "incidents were written (disk full?)", path,
+                        n < 0 ? 0 : n, written);
+    return IM_OK;
 }
 
 im_status_t im_gdal_store_export(im_store_t *s, const char *path,
@@ -69,6 +106,7 @@ im_status_t im_gdal_store_export(im_store_t *s, const char *path,
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     im_status_t st = IM_OK;
+    long long written = 0;
     OGRSFDriverH drv = OGRGetDriverByName(drv_name);
     OGRDataSourceH ds = drv ? OGR_Dr_CreateDataSource(drv, tmp, NULL) : NULL;
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
@@ -80,7 +118,7 @@ im_status_t im_gdal_store_export(im_store_t *s, const char *path,
                        : NULL;
     if (!lyr)
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      CPLGetLastErrorMsg());
+                      gdal_reason());
     for (size_t c = 0; !st && c < NCOLS; c++) {
         OGRFieldDefnH fd = OGR_Fld_Create(columns[c].name, columns[c].type);
         if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
@@ -110,7 +148,7 @@ im_status_t im_gdal_store_export(im_store_t *s, const char *path,
      * otherwise one commit per feature. */
     if (!st && OGR_L_StartTransaction(lyr) != OGRERR_NONE)
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      CPLGetLastErrorMsg());
+                      gdal_reason());
     while (!st && sqlite3_step(q) == SQLITE_ROW) {
         OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (int c = 0; c < (int)NCOLS; c++) {
@@ -132,15 +170,18 @@ im_status_t im_gdal_store_export(im_store_t *s, const char *path,
         }
         if (OGR_L_CreateFeature(lyr, feat) != OGRERR_NONE)
             st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                          CPLGetLastErrorMsg());
+                          gdal_reason());
+        written++;
         OGR_F_Destroy(feat);
     }
     if (!st && OGR_L_CommitTransaction(lyr) != OGRERR_NONE)
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", path,
-                      CPLGetLastErrorMsg());
+                      gdal_reason());
     sqlite3_finalize(q);
     if (ds)
         OGR_DS_Destroy(ds);
+    if (!st)
+        st = check_written(ctx, drv_name, tmp, path, written);
     OSRDestroySpatialReference(srs);
     CSLDestroy(lco);
     CPLPopErrorHandler();

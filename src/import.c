@@ -179,7 +179,9 @@ typedef struct {
     size_t cap, used;
 } seen_t;
 
-static unsigned seen_bump(seen_t *s, uint64_t key)
+/* Counts one more occurrence of key into *out (0 the first time); false
+ * when out of memory, as a guess would merge two records into one. */
+static bool seen_bump(seen_t *s, uint64_t key, unsigned *out)
 {
     if (s->used * 2 >= s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -188,7 +190,7 @@ static unsigned seen_bump(seen_t *s, uint64_t key)
         if (!k || !c) {
             free(k);
             free(c);
-            return 0;
+            return false;
         }
         for (size_t i = 0; i < s->cap; i++)
             if (s->count[i]) {
@@ -211,7 +213,8 @@ static unsigned seen_bump(seen_t *s, uint64_t key)
         s->key[j] = key;
         s->used++;
     }
-    return s->count[j]++;
+    *out = s->count[j]++;
+    return true;
 }
 
 static uint64_t row_digest(const im_csv_t *csv)
@@ -449,6 +452,7 @@ typedef struct {
     reject_log_t log;
     seen_t seen;
     long run_id;
+    bool nomem;       /* read_row ran out of memory: not a rejection */
 } import_t;
 
 /* Reads the current row into rec; false (with the reason logged) when the
@@ -537,8 +541,12 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
         }
     } else {
         uint64_t h = row_digest(csv);
-        snprintf(id_buf, id_len, "h%016llx.%u", (unsigned long long)h,
-                 seen_bump(&im->seen, h));
+        unsigned seen;
+        if (!seen_bump(&im->seen, h, &seen)) {
+            im->nomem = true;
+            return false;
+        }
+        snprintf(id_buf, id_len, "h%016llx.%u", (unsigned long long)h, seen);
         rec->source_id = id_buf;
     }
 
@@ -690,6 +698,10 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
         im_record_t rec;
         char date[16], start[16], id[96];
         if (!read_row(&im, &rec, date, start, id, sizeof id)) {
+            if (im.nomem) {
+                st = im_error(ctx, IM_ERR_NOMEM, "%s: out of memory", path);
+                break;
+            }
             out->rejected++;
             if (o.strict)
                 st = im_error(ctx, IM_ERR_DATA,

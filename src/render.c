@@ -49,8 +49,7 @@ struct im_map {
     bool *selected;
     unsigned char **edge_skip; /* per shape and point: the edge is stroked
                                   by a neighbour (bit 1: in the selection's
-                                  pass, bit 0: in the context's); NULL:
-                                  stroke every edge */
+                                  pass, bit 0: in the context's) */
     im_xy_t *point_xy;      /* projected incidents */
     im_shape_t *outlines;   /* projected province outlines */
     im_shape_t *countries;  /* projected neighbouring countries */
@@ -83,6 +82,10 @@ struct im_map {
     char legend_text[1024]; /* the legend's entries, for the SVG */
     im_svg_t *svg;          /* while writing SVG: paths and text go here */
     bool vector_output;     /* drawing for SVG or PDF, which scale up */
+    /* Memory ran out while drawing: the drawing functions leave out what
+     * they could not allocate for, and the write then fails rather than
+     * hand over a map with parts missing. */
+    bool draw_failed;
 };
 
 static const char *const default_provinces[] = {
@@ -120,52 +123,67 @@ static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
 }
 
 /* Neighbouring countries and the names of countries and sea, from
- * <data dir>/context.  They are decoration: without them the map is
- * still complete, so their absence is not an error. */
+ * <data dir>/context.  They are decoration: a data directory without them
+ * gives a map without them.  Files that are there but cannot be read, or
+ * memory running out, fail the map rather than quietly leave them out. */
 static im_status_t load_context(im_map_t *m)
 {
     im_shape_t *deg = NULL;
     size_t n = 0, self;
-    if (im_context_read(m->ctx, NULL, &deg, &n, &self) == IM_OK) {
-        m->countries = calloc(n ? n : 1, sizeof *m->countries);
-        for (size_t i = 0; m->countries && i < n; i++) {
-            if (i == self) {
-                if (copy_projected(m, &deg[i], &m->home) != IM_OK)
-                    im_shape_clear(&m->home);
-            } else if (copy_projected(m, &deg[i], &m->countries[m->ncountries]) ==
-                       IM_OK) {
-                m->ncountries++;
-            }
-        }
-        for (size_t i = 0; i < n; i++)
-            im_shape_clear(&deg[i]);
-        free(deg);
+    im_status_t st = im_context_read(m->ctx, NULL, &deg, &n, &self);
+    if (!st && n) {
+        m->countries = calloc(n, sizeof *m->countries);
+        if (!m->countries)
+            st = im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
     }
+    for (size_t i = 0; !st && i < n; i++) {
+        /* Counted before it is filled, so that im_map_free releases a
+         * shape copied halfway. */
+        im_shape_t *dst = i == self ? &m->home : &m->countries[m->ncountries++];
+        if (copy_projected(m, &deg[i], dst))
+            st = im_error(m->ctx, IM_ERR_NOMEM,
+                          "out of memory or PROJ failed on the context "
+                          "outlines");
+    }
+    for (size_t i = 0; i < n; i++)
+        im_shape_clear(&deg[i]);
+    free(deg);
+    if (st)
+        return st;
     char *path = im_data_path(m->ctx, "context/labels.csv");
+    if (!path)
+        return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
     im_csv_t *csv = NULL;
-    if (path && access(path, R_OK) == 0 && im_csv_open(m->ctx, path, &csv) == IM_OK) {
-        int cn = im_csv_column(csv, "name"), ck = im_csv_column(csv, "kind");
-        int clon = im_csv_column(csv, "lon"), clat = im_csv_column(csv, "lat");
-        int cs = im_csv_column(csv, "size");
-        while (im_csv_next(csv) == 1) {
-            struct place_label *p = realloc(m->places, (m->nplaces + 1) * sizeof *p);
-            if (!p)
-                break;
-            m->places = p;
-            p += m->nplaces;
-            snprintf(p->name, sizeof p->name, "%s", im_csv_field(csv, cn));
-            p->sea = !strcmp(im_csv_field(csv, ck), "sea");
-            p->size = cs >= 0 && atof(im_csv_field(csv, cs)) > 0
-                          ? atof(im_csv_field(csv, cs)) : 1.0;
-            p->xy.x = atof(im_csv_field(csv, clon));
-            p->xy.y = atof(im_csv_field(csv, clat));
-            if (im_proj_forward(m->proj, &p->xy.x, &p->xy.y, 1, 1) == IM_OK)
-                m->nplaces++;
-        }
-        im_csv_free(csv);
-    }
+    if (access(path, R_OK) == 0)
+        st = im_csv_open(m->ctx, path, &csv);
     free(path);
-    return IM_OK;
+    if (st || !csv)
+        return st;
+    int cn = im_csv_column(csv, "name"), ck = im_csv_column(csv, "kind");
+    int clon = im_csv_column(csv, "lon"), clat = im_csv_column(csv, "lat");
+    int cs = im_csv_column(csv, "size");
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        struct place_label *p = realloc(m->places, (m->nplaces + 1) * sizeof *p);
+        if (!p) {
+            st = im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+            break;
+        }
+        m->places = p;
+        p += m->nplaces;
+        snprintf(p->name, sizeof p->name, "%s", im_csv_field(csv, cn));
+        p->sea = !strcmp(im_csv_field(csv, ck), "sea");
+        p->size = cs >= 0 && atof(im_csv_field(csv, cs)) > 0
+                      ? atof(im_csv_field(csv, cs)) : 1.0;
+        p->xy.x = atof(im_csv_field(csv, clon));
+        p->xy.y = atof(im_csv_field(csv, clat));
+        if (im_proj_forward(m->proj, &p->xy.x, &p->xy.y, 1, 1) == IM_OK)
+            m->nplaces++;
+    }
+    if (!st && r < 0)
+        st = IM_ERR_PARSE;
+    im_csv_free(csv);
+    return st;
 }
 
 static void free_edge_skip(im_map_t *m)
@@ -177,9 +195,8 @@ static void free_edge_skip(im_map_t *m)
 }
 
 /* Neighbouring districts share their borders point for point: stroked
- * once instead of twice, they cost the rasteriser half as much.  Without
- * memory for the marks every edge is stroked, as the same picture. */
-static void mark_shared_edges(im_map_t *m)
+ * once instead of twice, they cost the rasteriser half as much. */
+static im_status_t mark_shared_edges(im_map_t *m)
 {
     size_t n = im_layer_count(m->layer);
     m->edge_skip = calloc(n ? n : 1, sizeof *m->edge_skip);
@@ -194,8 +211,10 @@ static void mark_shared_edges(im_map_t *m)
                                            m->edge_skip, 2) &&
          im_shapes_mark_shared_edges(m->shapes, n, context, m->edge_skip, 1);
     free(context);
-    if (!ok)
-        free_edge_skip(m);
+    if (ok)
+        return IM_OK;
+    free_edge_skip(m);
+    return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
 }
 
 static im_status_t project_layer(im_map_t *m)
@@ -216,7 +235,8 @@ static im_status_t project_layer(im_map_t *m)
                             im_layer_name(m->layer, i));
         m->selected[i] = is_selected(m, i);
     }
-    mark_shared_edges(m);
+    if (mark_shared_edges(m))
+        return IM_ERR_NOMEM;
     m->noutlines = im_layer_outline_count(m->layer);
     m->outlines = calloc(m->noutlines + 1, sizeof *m->outlines);
     m->outline_selected = calloc(m->noutlines + 1, sizeof *m->outline_selected);
@@ -528,8 +548,10 @@ static void remember_text(im_map_t *m, const char *text)
     if (m->drawn_len + n >= m->drawn_cap) {
         size_t cap = (m->drawn_cap + n) * 2;
         char *d = realloc(m->drawn_text, cap);
-        if (!d)
+        if (!d) {
+            m->draw_failed = true;
             return;
+        }
         m->drawn_text = d;
         m->drawn_cap = cap;
     }
@@ -564,8 +586,10 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
         if (line->length <= 0)
             continue;
         char *text = strndup(all + line->start_index, (size_t)line->length);
-        if (!text)
+        if (!text) {
+            m->draw_failed = true;
             break;
+        }
         double lx = x + scale * (logical.x + logical.width / 2.0) / PANGO_SCALE;
         double ly = y + scale * pango_layout_iter_get_baseline(it) / PANGO_SCALE;
         cairo_user_to_device(cr, &lx, &ly);
@@ -813,11 +837,8 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
         for (size_t i = 0; i < n; i++) {
             if (m->selected[i] != (pass == 1))
                 continue;
-            if (m->edge_skip)
-                shape_edges_path(cr, m, &m->shapes[i], m->edge_skip[i],
-                                 pass ? 2 : 1);
-            else
-                shape_path(cr, m, &m->shapes[i]);
+            shape_edges_path(cr, m, &m->shapes[i], m->edge_skip[i],
+                             pass ? 2 : 1);
         }
         /* Runs of edges end where a neighbour's begin: round ends fill
          * the corner a join would have. */
@@ -967,8 +988,10 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     size_t n = im_layer_count(m->layer), k = 0, nplaced = 0;
     ranked_t *order = malloc((n ? n : 1) * sizeof *order);
     rect_t *placed = malloc((n ? n : 1) * sizeof *placed);
-    if (!order || !placed)
+    if (!order || !placed) {
+        m->draw_failed = true;
         goto done;
+    }
     for (size_t i = 0; i < n; i++) {
         double v;
         if (m->selected[i] && im_values_get(m->values, i, &v) && v > 0)
@@ -1154,13 +1177,15 @@ static rect_t legend_size(cairo_t *cr, const im_map_t *m, const char *title,
 
 /* Share of a rectangle covered by land, sampled on a grid; the legend
  * goes in the emptiest corner of the frame. */
-static double land_cover(const im_map_t *m, rect_t r)
+static double land_cover(im_map_t *m, rect_t r)
 {
     int hits = 0, total = 0;
     size_t n = im_layer_count(m->layer);
     double (*box)[4] = malloc((n ? n : 1) * sizeof *box);
-    if (!box)
+    if (!box) {
+        m->draw_failed = true;
         return 1;
+    }
     for (size_t i = 0; i < n; i++)
         im_shape_bounds(&m->shapes[i], -1, &box[i][0], &box[i][1], &box[i][2],
                         &box[i][3]);
@@ -1376,8 +1401,10 @@ static void draw_point_labels(cairo_t *cr, im_map_t *m, const im_xy_t *px)
 {
     size_t np = im_points_count(m->points);
     rect_t *placed = malloc((np ? np : 1) * sizeof *placed);
-    if (!placed)
+    if (!placed) {
+        m->draw_failed = true;
         return;
+    }
     size_t nplaced = 0;
     for (size_t i = 0; i < np; i++) {
         const char *place, *date;
@@ -1575,8 +1602,10 @@ static void draw_points(cairo_t *cr, im_map_t *m)
     im_xy_t *px = malloc((np ? np : 1) * sizeof *px);
     cell_key_t *keys = malloc((np ? np : 1) * sizeof *keys);
     size_t *group = malloc((np ? np : 1) * sizeof *group);
-    if (!px || !keys || !group)
+    if (!px || !keys || !group) {
+        m->draw_failed = true;
         goto done;
+    }
     /* Records at one place (a city centroid) are found by sorting on their
      * pixel; a few are dodged onto a ring around it, many become one
      * cluster symbol with their count.  Nothing is drawn on top of
@@ -1697,7 +1726,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
     const double cy[] = {f.y + pad, f.y + f.h - h - pad};
     for (int c = 0; c < 4; c++) {
         rect_t cand = {cx[c & 1], cy[c >> 1], w, h};
-        double v = land_cover(m, cand);
+        double v = land_cover((im_map_t *)m, cand);
         if (v < cover - 1e-9) {
             cover = v;
             best = cand;
@@ -2048,12 +2077,15 @@ static im_status_t render_to(im_map_t *m, out_kind_t kind, membuf_t *out)
     }
     cairo_t *cr = cairo_create(s);
     m->vector_output = kind != OUT_PNG;
+    m->draw_failed = false;
     draw_map(cr, m);
     m->vector_output = false;
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
-    im_status_t st = IM_OK;
-    if (!cs && kind == OUT_PNG)
+    im_status_t st = m->draw_failed
+                         ? im_error(m->ctx, IM_ERR_NOMEM, "out of memory")
+                         : IM_OK;
+    if (!st && !cs && kind == OUT_PNG)
         st = png_encode(m, s, out);
     cairo_surface_finish(s);
     if (!cs)
@@ -2313,6 +2345,7 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     for (size_t i = 0; i < n; i++) {
         maps[i]->svg = svg;
         maps[i]->vector_output = kind != OUT_PNG;
+        maps[i]->draw_failed = false;
     }
     if (kind == OUT_PDF)
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE,
@@ -2358,7 +2391,10 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
     im_status_t st = IM_OK;
-    if (!cs && kind == OUT_PNG)
+    for (size_t i = 0; i < n && !st; i++)
+        if (maps[i]->draw_failed)
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (!st && !cs && kind == OUT_PNG)
         st = png_encode(m0, s, &b);
     cairo_surface_finish(s);
     if (!cs)

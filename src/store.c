@@ -196,6 +196,12 @@ static void totals_add(totals_t *t, const char *id, const char *district,
         e->id = im_strdup(id);
         e->province = im_strdup(province);
         if (!e->key || !e->id || !e->province) {
+            /* Half an entry would be found by no key and kept by no
+             * growth of the table. */
+            free(e->key);
+            free(e->id);
+            free(e->province);
+            *e = (total_t){0};
             t->failed = true;
             return;
         }
@@ -246,33 +252,52 @@ static int totals_write(im_store_t *s)
     return rc;
 }
 
-static im_status_t migrate(im_store_t *s)
+static int schema_version(im_store_t *s)
 {
     sqlite3_stmt *st;
-    int version = 0;
+    int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
         SQLITE_OK)
-        return db_fail(s, "cannot read the schema version");
+        return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
+    return version;
+}
+
+static im_status_t migrate(im_store_t *s)
+{
     int target = im_store_schema_version();
-    if (version > target)
-        return im_error(s->ctx, IM_ERR_DATA,
-                        "%s: schema version %d is newer than this incimap (%d)",
-                        s->path, version, target);
-    for (; version < target; version++) {
+    int version = schema_version(s);
+    if (version < 0)
+        return db_fail(s, "cannot read the schema version");
+    while (version < target) {
+        /* The version is read again under the write lock: another process
+         * opening the same new store may have migrated it meanwhile. */
         char bump[64];
+        bool ok = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+                  SQLITE_OK;
+        if (ok && (version = schema_version(s)) >= target) {
+            ok = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+            if (ok)
+                break;
+        }
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
-        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        if (!ok || version < 0 ||
             sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, bump, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             im_status_t r = db_fail(s, "cannot migrate the schema");
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            if (!sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return r;
         }
+        version++;
     }
+    if (version > target)
+        return im_error(s->ctx, IM_ERR_DATA,
+                        "%s: schema version %d is newer than this incimap (%d)",
+                        s->path, version, target);
     return IM_OK;
 }
 
@@ -569,14 +594,14 @@ static void bind_record_at(sqlite3_stmt *st, int base, const im_record_t *r,
         sqlite3_bind_double(st, base + 7, r->lat_deg);
         sqlite3_bind_double(st, base + 8, r->lon_deg);
     } else {
-        sqlite3_bind_null(st, 7);
-        sqlite3_bind_null(st, 8);
+        sqlite3_bind_null(st, base + 7);
+        sqlite3_bind_null(st, base + 8);
     }
     bind_text(st, base + 9, r->source_precision);
     if (r->precision > 0)
         sqlite3_bind_int(st, base + 10, r->precision);
     else
-        sqlite3_bind_null(st, 10);
+        sqlite3_bind_null(st, base + 10);
     bind_text(st, base + 11, r->district_id);
     bind_text(st, base + 12, r->district);
     bind_text(st, base + 13, r->province);
@@ -717,11 +742,16 @@ static const char *put_chunk(im_store_t *s, long run_id, const im_record_t *r,
         }
         return NULL;
     }
+    /* Without the last id before the insert, the rows it added could not
+     * be told from older ones. */
     long long before = 0;
     sqlite3_reset(s->max_id);
-    if (sqlite3_step(s->max_id) == SQLITE_ROW)
+    int mrc = sqlite3_step(s->max_id);
+    if (mrc == SQLITE_ROW)
         before = sqlite3_column_int64(s->max_id, 0);
     sqlite3_reset(s->max_id);
+    if (mrc != SQLITE_ROW)
+        return "cannot look up incidents";
     sqlite3_reset(s->insert_many);
     for (int i = 0; i < n; i++)
         bind_record_at(s->insert_many, 25 * i, &r[i], record_hash_of(&r[i], own[i]),

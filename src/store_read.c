@@ -35,13 +35,30 @@ static im_status_t query(im_store_t *s, const char *select,
     return IM_OK;
 }
 
+static im_status_t values_query(im_store_t *s, const im_layer_t *layer,
+                                const im_filter_t *f, im_values_t **out);
+
 im_status_t im_values_from_store(im_store_t *s, const im_gazetteer_t *gaz,
                                  const im_layer_t *layer,
                                  const im_filter_t *f, im_values_t **out)
 {
     (void)gaz;
-    im_ctx_t *ctx = im_store_ctx(s);
     *out = NULL;
+    /* The counts and the span of dates from one snapshot, though an
+     * import may commit between the two queries. */
+    sqlite3 *db = im_store_db(s);
+    bool own_txn = sqlite3_get_autocommit(db) &&
+                   sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    im_status_t r = values_query(s, layer, f, out);
+    if (own_txn)
+        sqlite3_exec(db, r ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return r;
+}
+
+static im_status_t values_query(im_store_t *s, const im_layer_t *layer,
+                                const im_filter_t *f, im_values_t **out)
+{
+    im_ctx_t *ctx = im_store_ctx(s);
     sqlite3_stmt *st;
     im_status_t r = query(s, "SELECT district_id, count(*) FROM incidents", f,
                           "AND district_id IS NOT NULL GROUP BY district_id",

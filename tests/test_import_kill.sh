@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A process killed in the middle of a large import leaves a store that
+# A process killed in the middle of an import leaves a store that
 # opens, passes PRAGMA integrity_check, and still holds every import that
 # had committed before, and nothing of the killed one.
 set -u
@@ -8,6 +8,7 @@ root=${INCIMAP_SOURCE_ROOT:?}
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/kill.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 failures=0
+committed=
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 db=$tmp/k.db
 
@@ -27,6 +28,48 @@ wait "$pid" 2>/dev/null
 [ "$(sqlite3 "$db" "SELECT count(*) FROM incidents WHERE source = 'acled'")" = 0 ] || fail "rows of the killed import survived"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM import_runs")" = 1 ] || fail "the killed run was recorded"
 "$bin" stats --db "$db" --by district --format csv >/dev/null || fail "store usable after kill"
+
+# Killed at random points, many times: at start-up, among the inserts,
+# while committing, after.  Each run imports the same file under a source
+# of its own, so a run that committed holds all its rows.  After every
+# kill the store opens, passes the integrity check, and holds exactly
+# the runs that committed: each finished, with as many incidents as it
+# inserted, and every run whose process exited normally among them.
+db=$tmp/r.db
+rows=3000
+python3 "$root/bench/make_acled.py" "$rows" "$tmp/small.csv"
+"$bin" import "$tmp/small.csv" --db "$db" --source first 2>/dev/null || fail "first import"
+start=$(date +%s%N)
+"$bin" import "$tmp/small.csv" --db "$db" --source timed 2>/dev/null || fail "timed import"
+took_ms=$((($(date +%s%N) - start) / 1000000 + 1))
+finished=2 killed=0
+for i in $(seq 1 30); do
+  "$bin" import "$tmp/small.csv" --db "$db" --source "run$i" 2>/dev/null &
+  pid=$!
+  # Up to a little past the time a whole import takes.
+  sleep "$(awk -v r="$RANDOM" -v t="$took_ms" 'BEGIN { printf "%.3f", r / 32767 * t * 1.2 / 1000 }')"
+  kill -9 "$pid" 2>/dev/null
+  if wait "$pid" 2>/dev/null; then
+    finished=$((finished + 1))
+    committed="$committed run$i"
+  else
+    killed=$((killed + 1))
+  fi
+  got=$(sqlite3 "$db" "PRAGMA integrity_check;
+    SELECT count(*) FROM import_runs WHERE finished_at IS NULL
+      OR inserted != (SELECT count(*) FROM incidents WHERE run_id = import_runs.id)
+      OR inserted != $rows;
+    SELECT (SELECT count(*) FROM incidents) = (SELECT sum(inserted) FROM import_runs);
+    SELECT (SELECT count(*) FROM incidents) = (SELECT sum(incidents) FROM district_totals)" |
+    tr '\n' ' ')
+  [ "$got" = "ok 0 1 1 " ] || fail "after kill $i: integrity, partial runs, incidents = runs, totals: $got"
+  for src in $committed; do
+    [ "$(sqlite3 "$db" "SELECT count(*) FROM incidents WHERE source = '$src'")" = "$rows" ] \
+      || fail "after kill $i: the committed run $src is not whole"
+  done
+done
+"$bin" stats --db "$db" --by district --format csv >/dev/null || fail "store usable after the kills"
+echo "30 runs: $killed killed, $((finished - 2)) finished first"
 
 [ "$failures" -eq 0 ] && echo "killed import left the store intact"
 exit $((failures > 0))

@@ -165,5 +165,24 @@ pdftotext "$tmp/db.pdf" - | grep -q 'Quetta 5' || fail "render --db labels Quett
 pdftotext "$tmp/db2016.pdf" - | grep -q 'Quetta 1' || fail "render --db --from/--to"
 "$bin" render --db "$db" --type points -o "$tmp/dbpoints.png" || fail "render --db points"
 
+# A fresh source goes in sixteen records to a statement: a record without
+# a point there must leave the others' coordinates (and its own) alone.
+{
+  echo "id,date,place,district,province,lat,lon,killed"
+  for i in $(seq 0 33); do
+    if [ $((i % 2)) -eq 0 ]; then
+      echo "p$i,2020-01-01,Peshawar,Peshawar,Khyber Pakhtunkhwa,34.01,71.55,1"
+    else
+      echo "p$i,2020-01-01,Peshawar,Peshawar,Khyber Pakhtunkhwa,,,1"
+    fi
+  done
+} >"$tmp/mixed.csv"
+pdb=$tmp/mixed.db
+"$bin" import "$tmp/mixed.csv" --db "$pdb" 2>/dev/null || fail "import of mixed points"
+[ "$(sqlite3 "$pdb" "SELECT count(*) FROM incidents WHERE lat IS NOT NULL")" = 17 ] \
+  || fail "records with points after a multi-row insert: $(sqlite3 "$pdb" "SELECT group_concat(source_id) FROM incidents WHERE lat IS NOT NULL")"
+[ "$(sqlite3 "$pdb" "SELECT count(*) FROM incidents WHERE (lat IS NULL) != (substr(source_id, 2) % 2 = 1)")" = 0 ] \
+  || fail "a record holds another's coordinates"
+
 [ "$failures" -eq 0 ] && echo "all store checks passed"
 exit $((failures > 0))
