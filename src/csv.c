@@ -27,6 +27,7 @@ struct im_csv {
     FILE *f;
     bool eof;
     char *data;         /* the window: UTF-8 text of the file */
+    size_t window;      /* its size: WINDOW but in tests */
     size_t len, pos;    /* bytes in the window; read position in it */
     long long size;     /* of the file, and bytes read from it so far */
     long long consumed;
@@ -217,7 +218,7 @@ static int refill(im_csv_t *c)
     memmove(c->data, c->data + c->pos, c->len - c->pos);
     c->len -= c->pos;
     c->pos = 0;
-    size_t room = WINDOW - c->len;
+    size_t room = c->window - c->len;
     if (c->converted) {
         unsigned char raw[WINDOW / 3];
         size_t n = fread(raw, 1, room / 3 < sizeof raw ? room / 3 : sizeof raw,
@@ -385,7 +386,18 @@ nomem:
 
 im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
 {
+    return im_csv_open_window(ctx, path, WINDOW, out);
+}
+
+im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
+                               size_t window_bytes, im_csv_t **out)
+{
     *out = NULL;
+    /* Each refill must be able to add at least a few bytes (a third of
+     * the room when converting) past the three avail() may want. */
+    if (window_bytes < 16 || window_bytes > WINDOW)
+        return im_error(ctx, IM_ERR_ARG, "%s: a window of %zu bytes (16 to %d)",
+                        path, window_bytes, WINDOW);
     FILE *f = fopen(path, "rb");
     if (!f)
         return im_error(ctx, IM_ERR_IO, "cannot open '%s': %s", path,
@@ -399,7 +411,8 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
     c->path = im_strdup(path);
     c->line = 1;
     c->f = f;
-    c->data = malloc(WINDOW);
+    c->window = window_bytes;
+    c->data = malloc(window_bytes);
     if (!c->data || !c->path) {
         im_csv_free(c);
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
