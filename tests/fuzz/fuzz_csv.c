@@ -188,7 +188,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (small.converted != full.converted)
         abort();
 
-    if (full.status == 0 && full.end == 0) {
+    /* Written back, a first field that starts with U+FEFF would read as
+     * a byte order mark: such files cannot round-trip. */
+    if (full.status == 0 && full.end == 0 &&
+        strncmp(full.item[0].s, "\xEF\xBB\xBF", 3) != 0) {
         size_t n;
         char *again = write_back(&full, &n);
         path = fuzz_file((const uint8_t *)again, n);
