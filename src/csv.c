@@ -5,7 +5,9 @@
  * that trimming and unquoting never touch the window.  The window holds
  * UTF-8: a file that is not valid UTF-8 throughout (checked in one pass
  * before reading) is taken to be Windows-1252, which is what Excel writes
- * when asked for "CSV", and converted as it is read.
+ * when asked for "CSV", and converted as it is read.  A file that starts
+ * with a UTF-8 byte order mark says it is UTF-8: bytes in it that are not
+ * become U+FFFD, so that no field ever holds invalid UTF-8.
  */
 #include "csv.h"
 #include "context.h"
@@ -40,6 +42,9 @@ struct im_csv {
     char **header;
     int ncols;
     bool converted;     /* the file was cp1252 and data holds its UTF-8 */
+    bool repair;        /* UTF-8 by its BOM, but not valid throughout */
+    unsigned char carry[3]; /* repair: a sequence cut by the last read */
+    size_t ncarry;
 };
 
 static int buf_put(im_csv_t *c, char ch)
@@ -97,10 +102,41 @@ static char *trim(char *s)
     return s;
 }
 
-/* Strict UTF-8: overlong forms, surrogates and code points past U+10FFFF
- * are invalid, so that a cp1252 file is hard to pass by accident: every
- * accented letter (0xC0-0xFF) in it would have to be followed by a symbol
- * or letter in 0x80-0xBF, as in mojibake such as "Ã©". */
+/* Length of the UTF-8 sequence at s (n > 0 bytes available): 1 to 4 for
+ * a valid one, 0 for an invalid one, -1 for a lead byte and continuation
+ * bytes that n cuts short.  Strict: overlong forms, surrogates and code
+ * points past U+10FFFF are invalid, so that a cp1252 file is hard to pass
+ * by accident: every accented letter (0xC0-0xFF) in it would have to be
+ * followed by a symbol or letter in 0x80-0xBF, as in mojibake such as
+ * "Ã©". */
+static int utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0];
+    if (b < 0x80)
+        return 1;
+    size_t len;
+    unsigned long cp, min;
+    if (b >= 0xC2 && b <= 0xDF) {
+        len = 2, cp = b & 0x1Fu, min = 0x80;
+    } else if ((b & 0xF0) == 0xE0) {
+        len = 3, cp = b & 0x0Fu, min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4, cp = b & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if (k == n)
+            return -1; /* decided once the rest is there */
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return (int)len;
+}
+
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -111,32 +147,10 @@ static bool valid_utf8(const unsigned char *s, size_t n)
             i += 8;
             continue;
         }
-        unsigned char b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned long cp, min;
-        if (b >= 0xC2 && b <= 0xDF) {
-            len = 2, cp = b & 0x1Fu, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, cp = b & 0x0Fu, min = 0x800;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            len = 4, cp = b & 0x07u, min = 0x10000;
-        } else {
+        int len = utf8_sequence(s + i, n - i);
+        if (len <= 0)
             return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
+        i += (size_t)len;
     }
     return true;
 }
@@ -227,6 +241,35 @@ static int refill(im_csv_t *c)
             c->len += cp1252_encode(raw[i], c->data + c->len);
         c->consumed += (long long)n;
         if (n == 0)
+            c->eof = true;
+    } else if (c->repair) {
+        /* Each byte becomes at most three; the carried ones are read. */
+        unsigned char raw[WINDOW / 3 + 3];
+        memcpy(raw, c->carry, c->ncarry);
+        size_t want = (room - 9) / 3;
+        size_t n = fread(raw + c->ncarry, 1, want, c->f);
+        size_t total = c->ncarry + n, i = 0;
+        c->consumed += (long long)n;
+        c->ncarry = 0;
+        while (i < total) {
+            int len = utf8_sequence(raw + i, total - i);
+            if (len < 0 && n > 0) {
+                /* The rest may come with the next read. */
+                c->ncarry = total - i;
+                memcpy(c->carry, raw + i, c->ncarry);
+                break;
+            }
+            if (len <= 0) {
+                memcpy(c->data + c->len, "\xEF\xBF\xBD", 3);
+                c->len += 3;
+                i++;
+            } else {
+                memcpy(c->data + c->len, raw + i, (size_t)len);
+                c->len += (size_t)len;
+                i += (size_t)len;
+            }
+        }
+        if (total == 0)
             c->eof = true;
     } else {
         size_t n = fread(c->data + c->len, 1, room, c->f);
@@ -423,10 +466,11 @@ im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
     unsigned char bom[3];
     bool has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
     rewind(f);
-    if (!has_bom) {
-        c->converted = !file_is_utf8(f);
-        rewind(f);
-    }
+    bool utf8 = file_is_utf8(f);
+    c->converted = !has_bom && !utf8;
+    c->repair = has_bom && !utf8;
+    rewind(f);
+
     if (ferror(f)) {
         im_csv_free(c);
         return im_error(ctx, IM_ERR_IO, "cannot read '%s': %s", path,

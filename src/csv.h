@@ -43,6 +43,8 @@ void im_csv_write_field(FILE *f, const char *s);
 double im_csv_progress(const im_csv_t *csv);
 /* Whether the file was read as Windows-1252 and converted to UTF-8: true
  * when it has no UTF-8 byte order mark and is not valid UTF-8 throughout.
+ * A file with the mark is read as UTF-8, each byte of it that is not
+ * becoming U+FFFD.
  * The decision is made once for the whole file.  Fields are UTF-8 either
  * way; this lets an importer report the guess. */
 bool im_csv_was_converted(const im_csv_t *csv);
