@@ -45,6 +45,8 @@ struct im_csv {
     bool repair;        /* UTF-8 by its BOM, but not valid throughout */
     unsigned char carry[3]; /* repair: a sequence cut by the last read */
     size_t ncarry;
+    unsigned char *raw; /* converted or repair: bytes as read, before
+                           they go into the window; a third of its size */
 };
 
 static int buf_put(im_csv_t *c, char ch)
@@ -233,10 +235,9 @@ static int refill(im_csv_t *c)
     c->len -= c->pos;
     c->pos = 0;
     size_t room = c->window - c->len;
+    unsigned char *raw = c->raw;
     if (c->converted) {
-        unsigned char raw[WINDOW / 3];
-        size_t n = fread(raw, 1, room / 3 < sizeof raw ? room / 3 : sizeof raw,
-                         c->f);
+        size_t n = fread(raw, 1, room / 3, c->f);
         for (size_t i = 0; i < n; i++)
             c->len += cp1252_encode(raw[i], c->data + c->len);
         c->consumed += (long long)n;
@@ -244,7 +245,6 @@ static int refill(im_csv_t *c)
             c->eof = true;
     } else if (c->repair) {
         /* Each byte becomes at most three; the carried ones are read. */
-        unsigned char raw[WINDOW / 3 + 3];
         memcpy(raw, c->carry, c->ncarry);
         size_t want = (room - 9) / 3;
         size_t n = fread(raw + c->ncarry, 1, want, c->f);
@@ -470,7 +470,10 @@ im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
     c->converted = !has_bom && !utf8;
     c->repair = has_bom && !utf8;
     rewind(f);
-
+    if ((c->converted || c->repair) && !(c->raw = malloc(window_bytes / 3 + 3))) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
     if (ferror(f)) {
         im_csv_free(c);
         return im_error(ctx, IM_ERR_IO, "cannot read '%s': %s", path,
@@ -512,6 +515,7 @@ void im_csv_free(im_csv_t *c)
     free(c->offs);
     free(c->buf);
     free(c->data);
+    free(c->raw);
     free(c->path);
     if (c->f)
         fclose(c->f);
