@@ -137,7 +137,7 @@ int main(int argc, char **argv)
                     if (!strcmp(info.id, id))
                         dname = info.name;
                 }
-                double lon, lat, x, y, v;
+                double lon, lat, x, y, v = 0;
                 bool has = values && im_values_get(values, i, &v);
                 im_layer_label_point(layer, i, &lon, &lat);
                 im_map_lonlat_to_px(map, lon, lat, &x, &y);

@@ -5,7 +5,9 @@
  * that trimming and unquoting never touch the window.  The window holds
  * UTF-8: a file that is not valid UTF-8 throughout (checked in one pass
  * before reading) is taken to be Windows-1252, which is what Excel writes
- * when asked for "CSV", and converted as it is read.
+ * when asked for "CSV", and converted as it is read.  A file that starts
+ * with a UTF-8 byte order mark says it is UTF-8: bytes in it that are not
+ * become U+FFFD, so that no field ever holds invalid UTF-8.
  */
 #include "csv.h"
 #include "context.h"
@@ -27,6 +29,7 @@ struct im_csv {
     FILE *f;
     bool eof;
     char *data;         /* the window: UTF-8 text of the file */
+    size_t window;      /* its size: WINDOW but in tests */
     size_t len, pos;    /* bytes in the window; read position in it */
     long long size;     /* of the file, and bytes read from it so far */
     long long consumed;
@@ -39,6 +42,11 @@ struct im_csv {
     char **header;
     int ncols;
     bool converted;     /* the file was cp1252 and data holds its UTF-8 */
+    bool repair;        /* UTF-8 by its BOM, but not valid throughout */
+    unsigned char carry[3]; /* repair: a sequence cut by the last read */
+    size_t ncarry;
+    unsigned char *raw; /* converted or repair: bytes as read, before
+                           they go into the window; a third of its size */
 };
 
 static int buf_put(im_csv_t *c, char ch)
@@ -96,10 +104,41 @@ static char *trim(char *s)
     return s;
 }
 
-/* Strict UTF-8: overlong forms, surrogates and code points past U+10FFFF
- * are invalid, so that a cp1252 file is hard to pass by accident: every
- * accented letter (0xC0-0xFF) in it would have to be followed by a symbol
- * or letter in 0x80-0xBF, as in mojibake such as "Ã©". */
+/* Length of the UTF-8 sequence at s (n > 0 bytes available): 1 to 4 for
+ * a valid one, 0 for an invalid one, -1 for a lead byte and continuation
+ * bytes that n cuts short.  Strict: overlong forms, surrogates and code
+ * points past U+10FFFF are invalid, so that a cp1252 file is hard to pass
+ * by accident: every accented letter (0xC0-0xFF) in it would have to be
+ * followed by a symbol or letter in 0x80-0xBF, as in mojibake such as
+ * "Ã©". */
+static int utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char b = s[0];
+    if (b < 0x80)
+        return 1;
+    size_t len;
+    unsigned long cp, min;
+    if (b >= 0xC2 && b <= 0xDF) {
+        len = 2, cp = b & 0x1Fu, min = 0x80;
+    } else if ((b & 0xF0) == 0xE0) {
+        len = 3, cp = b & 0x0Fu, min = 0x800;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4, cp = b & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        if (k == n)
+            return -1; /* decided once the rest is there */
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return (int)len;
+}
+
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -110,32 +149,10 @@ static bool valid_utf8(const unsigned char *s, size_t n)
             i += 8;
             continue;
         }
-        unsigned char b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned long cp, min;
-        if (b >= 0xC2 && b <= 0xDF) {
-            len = 2, cp = b & 0x1Fu, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, cp = b & 0x0Fu, min = 0x800;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            len = 4, cp = b & 0x07u, min = 0x10000;
-        } else {
+        int len = utf8_sequence(s + i, n - i);
+        if (len <= 0)
             return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
+        i += (size_t)len;
     }
     return true;
 }
@@ -217,15 +234,42 @@ static int refill(im_csv_t *c)
     memmove(c->data, c->data + c->pos, c->len - c->pos);
     c->len -= c->pos;
     c->pos = 0;
-    size_t room = WINDOW - c->len;
+    size_t room = c->window - c->len;
+    unsigned char *raw = c->raw;
     if (c->converted) {
-        unsigned char raw[WINDOW / 3];
-        size_t n = fread(raw, 1, room / 3 < sizeof raw ? room / 3 : sizeof raw,
-                         c->f);
+        size_t n = fread(raw, 1, room / 3, c->f);
         for (size_t i = 0; i < n; i++)
             c->len += cp1252_encode(raw[i], c->data + c->len);
         c->consumed += (long long)n;
         if (n == 0)
+            c->eof = true;
+    } else if (c->repair) {
+        /* Each byte becomes at most three; the carried ones are read. */
+        memcpy(raw, c->carry, c->ncarry);
+        size_t want = (room - 9) / 3;
+        size_t n = fread(raw + c->ncarry, 1, want, c->f);
+        size_t total = c->ncarry + n, i = 0;
+        c->consumed += (long long)n;
+        c->ncarry = 0;
+        while (i < total) {
+            int len = utf8_sequence(raw + i, total - i);
+            if (len < 0 && n > 0) {
+                /* The rest may come with the next read. */
+                c->ncarry = total - i;
+                memcpy(c->carry, raw + i, c->ncarry);
+                break;
+            }
+            if (len <= 0) {
+                memcpy(c->data + c->len, "\xEF\xBF\xBD", 3);
+                c->len += 3;
+                i++;
+            } else {
+                memcpy(c->data + c->len, raw + i, (size_t)len);
+                c->len += (size_t)len;
+                i += (size_t)len;
+            }
+        }
+        if (total == 0)
             c->eof = true;
     } else {
         size_t n = fread(c->data + c->len, 1, room, c->f);
@@ -394,7 +438,18 @@ nomem:
 
 im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
 {
+    return im_csv_open_window(ctx, path, WINDOW, out);
+}
+
+im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
+                               size_t window_bytes, im_csv_t **out)
+{
     *out = NULL;
+    /* Each refill must be able to add at least a few bytes (a third of
+     * the room when converting) past the three avail() may want. */
+    if (window_bytes < 16 || window_bytes > WINDOW)
+        return im_error(ctx, IM_ERR_ARG, "%s: a window of %zu bytes (16 to %d)",
+                        path, window_bytes, WINDOW);
     FILE *f = fopen(path, "rb");
     if (!f)
         return im_error(ctx, IM_ERR_IO, "cannot open '%s': %s", path,
@@ -408,7 +463,8 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
     c->path = im_strdup(path);
     c->line = 1;
     c->f = f;
-    c->data = malloc(WINDOW);
+    c->window = window_bytes;
+    c->data = malloc(window_bytes);
     if (!c->data || !c->path) {
         im_csv_free(c);
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
@@ -419,9 +475,13 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
     unsigned char bom[3];
     bool has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
     rewind(f);
-    if (!has_bom) {
-        c->converted = !file_is_utf8(f);
-        rewind(f);
+    bool utf8 = file_is_utf8(f);
+    c->converted = !has_bom && !utf8;
+    c->repair = has_bom && !utf8;
+    rewind(f);
+    if ((c->converted || c->repair) && !(c->raw = malloc(window_bytes / 3 + 3))) {
+        im_csv_free(c);
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
     if (ferror(f)) {
         im_csv_free(c);
@@ -464,6 +524,7 @@ void im_csv_free(im_csv_t *c)
     free(c->offs);
     free(c->buf);
     free(c->data);
+    free(c->raw);
     free(c->path);
     if (c->f)
         fclose(c->f);

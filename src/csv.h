@@ -15,6 +15,11 @@ typedef struct im_csv im_csv_t;
 
 /* Opens path and reads its header row.  Caller owns *out. */
 im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out);
+/* The same through a window of window_bytes (16 up to the usual few
+ * hundred kilobytes): tests use a small one so that rows, quotes, line
+ * ends and UTF-8 sequences fall across its edges. */
+im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
+                               size_t window_bytes, im_csv_t **out);
 void im_csv_free(im_csv_t *csv);
 /* Index of the column whose header equals name ignoring case, or -1. */
 int im_csv_column(const im_csv_t *csv, const char *name);
@@ -38,6 +43,8 @@ void im_csv_write_field(FILE *f, const char *s);
 double im_csv_progress(const im_csv_t *csv);
 /* Whether the file was read as Windows-1252 and converted to UTF-8: true
  * when it has no UTF-8 byte order mark and is not valid UTF-8 throughout.
+ * A file with the mark is read as UTF-8, each byte of it that is not
+ * becoming U+FFFD.
  * The decision is made once for the whole file.  Fields are UTF-8 either
  * way; this lets an importer report the guess. */
 bool im_csv_was_converted(const im_csv_t *csv);

@@ -67,10 +67,11 @@ static double km_between(double lon1, double lat1, double lon2, double lat2)
     return sqrt(dx * dx + dy * dy) * 111.195;
 }
 
+/* Clamped while a double: a far-off coordinate would not fit an int. */
 static int cell_of(double v, double min, double w)
 {
-    int c = (int)floor((v - min) / w);
-    return c < 0 ? 0 : c >= GRID ? GRID - 1 : c;
+    double c = floor((v - min) / w);
+    return c < 0 ? 0 : c >= GRID ? GRID - 1 : (int)c;
 }
 
 #define CELL_EDGE (-2)          /* an edge crosses the cell: test the point */
@@ -348,10 +349,10 @@ static size_t locate(const im_geocoder_t *g, double lon, double lat,
     *out_inside = false;
     if (!isfinite(lon) || !isfinite(lat))
         return (size_t)-1;
-    int cx = (int)floor((lon - g->minx) / g->cellw);
-    int cy = (int)floor((lat - g->miny) / g->cellh);
+    double cx = floor((lon - g->minx) / g->cellw);
+    double cy = floor((lat - g->miny) / g->cellh);
     if (cx >= 0 && cy >= 0 && cx < GRID && cy < GRID) {
-        int c = cy * GRID + cx;
+        int c = (int)cy * GRID + (int)cx;
         int32_t owner = g->cell_owner[c];
         if (owner >= 0) {
             *out_inside = true;

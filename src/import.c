@@ -122,19 +122,28 @@ static const profile_t *detect(const im_csv_t *csv, im_format_t want)
 
 /* A count as exports write it: "12", "1,234", "1 234" (with a
  * non-breaking space), "" or a word such as "Unreported" for unknown.
- * Returns -1 for unknown, -2 for something that is not a count. */
+ * Returns -1 for unknown, -2 for something that is not a count, -3 for
+ * a count past COUNT_MAX. */
+#define COUNT_MAX 1000000000L
 static long parse_count(const char *s)
 {
-    char digits[32];
+    char digits[12];
     size_t n = 0;
+    bool any = false;
     if (!*s || !strcasecmp(s, "unknown") || !strcasecmp(s, "unreported") ||
         !strcasecmp(s, "n/a") || !strcasecmp(s, "na") || !strcmp(s, "-") ||
         !strcmp(s, "?"))
         return -1;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isdigit(*p) && n + 1 < sizeof digits)
-            digits[n++] = (char)*p;
-        else if (*p == ',' || *p == ' ')
+        if (isdigit(*p)) {
+            /* Leading zeros say nothing; a dozen digits are too many. */
+            any = true;
+            if (n || *p != '0') {
+                if (n + 1 == sizeof digits)
+                    return -3;
+                digits[n++] = (char)*p;
+            }
+        } else if (*p == ',' || *p == ' ')
             continue;
         else if (p[0] == 0xC2 && p[1] == 0xA0)
             p++;
@@ -143,10 +152,14 @@ static long parse_count(const char *s)
         else
             return -2;
     }
-    if (n == 0)
+    if (!any)
         return -2;
+    /* A billion is past any one incident; capping there keeps the sums
+     * over a store's districts and the casualties of a point (killed
+     * plus injured, an int) from overflowing. */
     digits[n] = '\0';
-    return strtol(digits, NULL, 10);
+    long v = strtol(digits, NULL, 10);
+    return v > COUNT_MAX ? -3 : v;
 }
 
 static bool parse_coord(const char *s, double limit, double *out)
@@ -512,9 +525,11 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
                     &rec->injured_high};
     for (int k = 0; k < 4; k++) {
         long v = parse_count(f[counts[k]]);
-        if (v == -2) {
+        if (v <= -2) {
             reject(&im->log, line, im_csv_header(csv, im->col[counts[k]]),
-                   "'%s' is not a count", f[counts[k]]);
+                   v == -2 ? "'%s' is not a count"
+                           : "'%s' is more than a billion",
+                   f[counts[k]]);
             return false;
         }
         *dest[k] = v;

@@ -7,6 +7,7 @@
 #include "normalize.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const noise_words[] = {
@@ -159,14 +160,17 @@ void im_skeleton(const char *key, char *out, size_t n)
 int im_edit_distance(const char *a, const char *b, int max)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 127 || lb > 127)
+    if ((long)(la > lb ? la - lb : lb - la) > (long)max)
         return max + 1;
-    if ((int)(la > lb ? la - lb : lb - la) > max)
+    /* Names are short: one row on the stack, on the heap for long text. */
+    int stack_row[128];
+    int *row = lb < 128 ? stack_row : malloc((lb + 1) * sizeof *row);
+    if (!row)
         return max + 1;
-    int row[128];
     for (size_t j = 0; j <= lb; j++)
         row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
+    int result = -1;
+    for (size_t i = 1; i <= la && result < 0; i++) {
         int diag = row[0], best;
         row[0] = (int)i;
         best = row[0];
@@ -183,7 +187,11 @@ int im_edit_distance(const char *a, const char *b, int max)
                 best = v;
         }
         if (best > max)
-            return max + 1;
+            result = max + 1;
     }
-    return row[lb] > max ? max + 1 : row[lb];
+    if (result < 0)
+        result = row[lb] > max ? max + 1 : row[lb];
+    if (row != stack_row)
+        free(row);
+    return result;
 }

@@ -249,11 +249,18 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
     if (!f)
         return im_error(ctx, IM_ERR_IO, "cannot open style '%s': %s", path,
                         strerror(errno));
+    im_status_t st = im_style_read(ctx, f, path, out);
+    fclose(f);
+    return st;
+}
+
+im_status_t im_style_read(im_ctx_t *ctx, FILE *f, const char *path,
+                          im_style_t **out)
+{
+    *out = NULL;
     im_style_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        fclose(f);
+    if (!s)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-    }
     defaults(&s->v);
     char *buf = NULL;
     size_t cap = 0;
@@ -300,7 +307,6 @@ im_status_t im_style_load(im_ctx_t *ctx, const char *name, im_style_t **out)
         st = apply(ctx, &s->v, path, line, strip(t), strip(val));
     }
     free(buf);
-    fclose(f);
     if (st) {
         free(s);
         return st;

@@ -6,6 +6,8 @@
 
 #include "incimap.h"
 
+#include <stdio.h>
+
 #define IM_STYLE_MAX_RAMP 9
 
 typedef struct {
@@ -19,6 +21,10 @@ typedef struct {
     double title_pt, subtitle_pt, label_pt, legend_pt, source_pt;
     double district_line_pt, province_line_pt;
 } im_style_values_t;
+
+/* im_style_load on an open stream; path names it in messages. */
+im_status_t im_style_read(im_ctx_t *ctx, FILE *f, const char *path,
+                          im_style_t **out);
 
 /* The values of style, or the built-in defaults when style is NULL. */
 void im_style_values(const im_style_t *style, im_style_values_t *out);

@@ -65,6 +65,22 @@ int main(void)
     CHECK(!im_csv_was_converted(csv), "a file with a BOM is UTF-8");
     im_csv_free(csv);
 
+    /* A BOM says UTF-8; bytes that are not (a stray cp1252 letter, a
+     * sequence cut at the end) become U+FFFD and the rest is kept, even
+     * where a small window cuts the sequences. */
+    static const char damaged[] = "\xEF\xBB\xBFplace,n\nPesh\xE2war,\xC3\xA9\xE2\x82";
+    path = write_file("test_csv_bom_damaged.csv", damaged, sizeof damaged - 1);
+    for (size_t window = 16; window <= 24; window += 8) {
+        CHECK(im_csv_open_window(ctx, path, window, &csv) == IM_OK, "%s",
+              im_ctx_errmsg(ctx));
+        CHECK(!im_csv_was_converted(csv), "BOM: not cp1252");
+        CHECK_STR(im_csv_header(csv, 0), "place");
+        CHECK(im_csv_next(csv) == 1, "row");
+        CHECK_STR(im_csv_field(csv, 0), "Pesh\xEF\xBF\xBDwar");
+        CHECK_STR(im_csv_field(csv, 1), "\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
+        im_csv_free(csv);
+    }
+
     /* Excel's cp1252: a non-breaking space to trim, an accent, curly
      * quotes, a quoted field with a bare LF, and every byte from 0x80 to
      * 0xFF between x and y; the five bytes cp1252 leaves undefined are

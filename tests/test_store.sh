@@ -105,6 +105,15 @@ grep -q '5 rows, 2 new, 0 updated, 0 unchanged, 3 rejected, 1 skipped' "$tmp/err
 [ "$(wc -l < "$tmp/rejects.csv")" -eq 4 ] || fail "rejects report has 3 rows: $(cat "$tmp/rejects.csv")"
 [ "$(q "SELECT count(*) FROM incidents WHERE source = 'bad'")" = 2 ] || fail "two good rows imported"
 
+# Counts past a billion are refused, since sums of them would overflow;
+# leading zeros do not count towards the size.
+printf 'id,date,place,killed,injured\nh1,2020-01-05,Quetta,1000000001,\nh2,2020-01-06,Quetta,0000000000007,"1,000,000,000"\n' > "$tmp/huge.csv"
+"$bin" import "$tmp/huge.csv" --db "$tmp/huge.db" 2>"$tmp/err" || fail "huge counts: $(cat "$tmp/err")"
+grep -q "huge.csv:2: killed: '1000000001' is more than a billion" "$tmp/err" || fail "huge count reported: $(cat "$tmp/err")"
+grep -q '2 rows, 1 new, 0 updated, 0 unchanged, 1 rejected' "$tmp/err" || fail "huge counts: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/huge.db" "SELECT killed || ' ' || injured FROM incidents")" = "7 1000000000" ] \
+  || fail "counts up to a billion kept: $(sqlite3 "$tmp/huge.db" "SELECT * FROM incidents")"
+
 # --strict with one bad row: the store file does not change by a byte.
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 before=$(sha256sum "$db" | cut -d' ' -f1)
