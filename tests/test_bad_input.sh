@@ -5,7 +5,8 @@
 # warning.  Never a crash, a sanitizer report or a hang, and a failed
 # import leaves the store as it was.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 bad=$root/tests/bad
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/bad.XXXXXX")

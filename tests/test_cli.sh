@@ -2,7 +2,8 @@
 # The incimap command run for real: exit codes, one-line errors naming the
 # file, line and field, and no output left behind by a failed render.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

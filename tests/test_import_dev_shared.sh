@@ -4,7 +4,8 @@
 # module): row counts, dates, casualties, districts; a second import
 # changes nothing.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 dev=${1:?}
 [ -r "$dev/gtd_pakistan_2007-2012.csv" ] || exit 77
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/dev.XXXXXX")

@@ -4,7 +4,8 @@
 # sentence that pairs places with numbers of attacks), in CSV and in JSON.
 # Skipped (77) where ../shared/seeds is absent.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 seeds=$root/../shared/seeds
 ls "$seeds"/*.txt >/dev/null 2>&1 || { echo "no $seeds; skipped"; exit 77; }

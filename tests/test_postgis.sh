@@ -5,7 +5,8 @@
 # loaded with ogr2ogr, as a team would.  Skipped (77) only where the
 # PostgreSQL server binaries are not installed.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 
 # Debian keeps the server binaries out of PATH, one directory per major

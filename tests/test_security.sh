@@ -3,7 +3,8 @@
 # as text, never run as SQL, read as a format or parsed as markup, and a
 # data file never makes incimap open another file.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/security.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -3,7 +3,8 @@
 # idempotent re-import, updates, rejects, --strict leaving the file
 # byte-for-byte unchanged, stats, export, and maps from the store.
 set -u
-bin=${INCIMAP:?}
+# Under "meson test --setup valgrind", INCIMAP_RUN runs it under memcheck.
+bin=${INCIMAP_RUN:-${INCIMAP:?}}
 root=${INCIMAP_SOURCE_ROOT:?}
 tmp=$(mktemp -d "${INCIMAP_TEST_TMP:-/tmp}/store.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
