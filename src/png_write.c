@@ -45,22 +45,30 @@ static int chunk(im_png_sink_fn sink, void *closure, const char *type,
 }
 
 /* Cairo keeps a pixel as a native-endian 32-bit 0xAARRGGBB; a PNG row
- * is a filter byte and then R, G, B per pixel.  Each pixel is stored as
- * four bytes of which the next pixel overwrites the last (out has one
- * byte to spare). */
-static void pack_row(const unsigned char *cur, int w, unsigned char *out)
+ * is a filter byte and then R, G, B per pixel.  The row is packed in
+ * place: it starts no later in the buffer than Cairo's row, and each
+ * pixel is loaded before the one before it is stored, so nothing is
+ * overwritten before it is read.  Each pixel is stored as four bytes of
+ * which the next pixel overwrites the last; the byte after the row
+ * belongs to pixels already read. */
+static void pack_row(unsigned char *buf, size_t from, size_t to, int w)
 {
-    const uint32_t *c = (const uint32_t *)(const void *)cur;
+    uint32_t next;
+    memcpy(&next, buf + from, 4);
+    unsigned char *out = buf + to;
     out[0] = 2; /* "up" */
     out++;
     for (int x = 0; x < w; x++) {
+        uint32_t c = next;
+        if (x + 1 < w)
+            memcpy(&next, buf + from + 4 * ((size_t)x + 1), 4);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        uint32_t v = __builtin_bswap32(c[x]) >> 8;
+        uint32_t v = __builtin_bswap32(c) >> 8;
         memcpy(out + 3 * (size_t)x, &v, 4);
 #else
-        out[3 * x] = (unsigned char)(c[x] >> 16);
-        out[3 * x + 1] = (unsigned char)(c[x] >> 8);
-        out[3 * x + 2] = (unsigned char)c[x];
+        out[3 * x] = (unsigned char)(c >> 16);
+        out[3 * x + 1] = (unsigned char)(c >> 8);
+        out[3 * x + 2] = (unsigned char)c;
 #endif
     }
 }
@@ -83,7 +91,7 @@ static void filter_up(unsigned char *row, const unsigned char *above, size_t n)
         row[i] = (unsigned char)(row[i] - above[i]);
 }
 
-int im_png_write(const unsigned char *pixels, int w, int h, int stride,
+int im_png_write(unsigned char *pixels, int w, int h, int stride,
                  double dpi, im_png_sink_fn sink, void *closure)
 {
     static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
@@ -106,19 +114,19 @@ int im_png_write(const unsigned char *pixels, int w, int h, int stride,
     if (rc)
         return rc;
 
-    /* All rows filtered, then compressed in one call: libdeflate works on
-     * whole buffers, which is what makes it fast. */
+    /* All rows packed and filtered in the image's own memory, then
+     * compressed in one call: libdeflate works on whole buffers, which is
+     * what makes it fast. */
     size_t rowlen = (size_t)w * 3 + 1;
     size_t in_len = rowlen * (size_t)h;
-    unsigned char *filtered = malloc(in_len + 1);
+    unsigned char *filtered = pixels;
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
     size_t bound = c ? libdeflate_zlib_compress_bound(c, in_len) : 0;
-    unsigned char *z = filtered && c ? malloc(bound) : NULL;
+    unsigned char *z = c ? malloc(bound) : NULL;
     size_t zlen = 0;
     if (z) {
         for (int y = 0; y < h; y++)
-            pack_row(pixels + (size_t)y * (size_t)stride, w,
-                     filtered + (size_t)y * rowlen);
+            pack_row(pixels, (size_t)y * (size_t)stride, (size_t)y * rowlen, w);
         /* Bottom up, so that the row above is still unfiltered. */
         for (int y = h - 1; y > 0; y--)
             filter_up(filtered + (size_t)y * rowlen + 1,
@@ -126,7 +134,6 @@ int im_png_write(const unsigned char *pixels, int w, int h, int stride,
         zlen = libdeflate_zlib_compress(c, filtered, in_len, z, bound);
     }
     libdeflate_free_compressor(c);
-    free(filtered);
     rc = zlen ? 0 : -1;
     for (size_t off = 0; !rc && off < zlen; off += IDAT_MAX)
         rc = chunk(sink, closure, "IDAT", z + off,

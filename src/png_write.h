@@ -12,10 +12,12 @@
 typedef int (*im_png_sink_fn)(void *closure, const unsigned char *data,
                               size_t n);
 
-/* Encodes w x h pixels (rows stride bytes apart, alpha ignored) with the
- * resolution recorded in pHYs.  Returns 0, -1 when out of memory, or the
- * sink's non-zero result. */
-int im_png_write(const unsigned char *pixels, int w, int h, int stride,
+/* Encodes w x h pixels (rows stride bytes apart, at least 4 * w, alpha
+ * ignored) with the resolution recorded in pHYs.  The pixels are packed
+ * and filtered where they are, so the image is spent: a map is encoded
+ * once, and this spares a copy as large as it.  Returns 0, -1 when out
+ * of memory, or the sink's non-zero result. */
+int im_png_write(unsigned char *pixels, int w, int h, int stride,
                  double dpi, im_png_sink_fn sink, void *closure);
 
 #endif

@@ -2025,8 +2025,10 @@ static int png_sink(void *closure, const unsigned char *data, size_t n)
 static im_status_t png_encode(im_map_t *m, cairo_surface_t *s, membuf_t *out)
 {
     cairo_surface_flush(s);
-    const unsigned char *data = cairo_image_surface_get_data(s);
-    /* The page is painted opaque first, so no unpremultiplying. */
+    unsigned char *data = cairo_image_surface_get_data(s);
+    /* The page is painted opaque first, so no unpremultiplying.  The
+     * encoder uses the image's memory as its own, and the surface is
+     * not drawn on again. */
     int rc = data ? im_png_write(data, cairo_image_surface_get_width(s),
                                  cairo_image_surface_get_height(s),
                                  cairo_image_surface_get_stride(s), m->dpi,
