@@ -279,6 +279,9 @@ im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out);
 void im_store_free(im_store_t *store);
 /* The schema version this build writes. */
 int im_store_schema_version(void);
+/* How long an import waits for another connection's write to the store
+ * to finish before it fails naming the store as locked (default 10 s). */
+void im_store_set_wait(im_store_t *store, int seconds);
 
 typedef enum {
     IM_FORMAT_AUTO = 0, IM_FORMAT_INCIMAP, IM_FORMAT_ACLED, IM_FORMAT_GTD,

@@ -301,6 +301,12 @@ static im_status_t migrate(im_store_t *s)
     return IM_OK;
 }
 
+void im_store_set_wait(im_store_t *s, int seconds)
+{
+    sqlite3_busy_timeout(s->db, seconds > INT32_MAX / 1000 ? INT32_MAX
+                                                           : seconds * 1000);
+}
+
 im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
 {
     *out = NULL;

@@ -23,11 +23,13 @@ static const char help[] =
     "                           and source id\n"
     "  --strict                 any rejected row fails the whole import\n"
     "  --rejects FILE           write rejected rows (file,line,field,reason)\n"
+    "  --wait SECONDS           how long to wait for another process's\n"
+    "                           import into DB to finish (default 600)\n"
     "  --boundaries SRC         district polygons for coordinates\n"
     "  --data-dir DIR           the data directory\n";
 
 enum { OPT_DB = 256, OPT_FORMAT, OPT_SOURCE, OPT_STRICT, OPT_REJECTS,
-       OPT_BOUNDARIES, OPT_DATA };
+       OPT_BOUNDARIES, OPT_DATA, OPT_WAIT };
 
 static const struct option options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -38,6 +40,7 @@ static const struct option options[] = {
     {"rejects", required_argument, NULL, OPT_REJECTS},
     {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"wait", required_argument, NULL, OPT_WAIT},
     {NULL, 0, NULL, 0},
 };
 
@@ -77,6 +80,9 @@ int cmd_import(int argc, char **argv)
                *data_dir = NULL;
     im_format_t format = IM_FORMAT_AUTO;
     bool strict = false;
+    /* Two analysts importing into one store: the second waits for the
+     * first's transaction rather than failing. */
+    int wait_s = 600;
     optind = 1;
     opterr = 0;
     int c;
@@ -89,6 +95,10 @@ int cmd_import(int argc, char **argv)
         case OPT_REJECTS: rejects = optarg; break;
         case OPT_BOUNDARIES: boundaries = optarg; break;
         case OPT_DATA: data_dir = optarg; break;
+        case OPT_WAIT:
+            if ((wait_s = cli_int("import", "--wait", optarg, 0, 86400)) < 0)
+                return CLI_USAGE;
+            break;
         case OPT_FORMAT:
             if (!strcmp(optarg, "auto"))
                 format = IM_FORMAT_AUTO;
@@ -149,6 +159,8 @@ int cmd_import(int argc, char **argv)
         st = im_geocoder_new(ctx, gaz, layer, &geo);
     if (!st)
         st = im_store_open(ctx, db, &store);
+    if (!st)
+        im_store_set_wait(store, wait_s);
     if (!st)
         st = im_store_import(store, geo, input, &o, &rep);
     if (st) {
