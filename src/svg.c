@@ -6,6 +6,7 @@
 #include "svg.h"
 #include "context.h"
 
+#include <glib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,18 +89,8 @@ static void printf_(im_svg_t *svg, const char *fmt, ...)
 /* Length of the well-formed UTF-8 sequence at s, or 0. */
 static int utf8_len(const unsigned char *s)
 {
-    int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-          : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    /* Overlong forms, surrogates and code points past U+10FFFF. */
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||
-        (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||
-        (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
+    gunichar c = g_utf8_get_char_validated((const gchar *)s, -1);
+    return c == (gunichar)-1 || c == (gunichar)-2 ? 0 : g_utf8_skip[*s];
 }
 
 /* Text from the input (place names, titles) as XML character data that
