@@ -307,6 +307,21 @@ void im_store_set_wait(im_store_t *s, int seconds)
                                                            : seconds * 1000);
 }
 
+/* Turning a new store to WAL takes its exclusive lock.  When another
+ * process is creating the same store at that moment, SQLite answers busy
+ * at once, without its busy handler (waiting could deadlock the two), so
+ * the switch is tried again for as long as the handler would wait. */
+static int set_wal(sqlite3 *db)
+{
+    int rc = SQLITE_BUSY;
+    for (int i = 0; i < 200 && rc == SQLITE_BUSY; i++) {
+        if (i)
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
 im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
 {
     *out = NULL;
@@ -327,8 +342,7 @@ im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
     /* A second process importing waits rather than failing at once. */
     if (!st)
         sqlite3_busy_timeout(s->db, 10000);
-    if (!st && (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL,
-                             NULL) != SQLITE_OK ||
+    if (!st && (set_wal(s->db) != SQLITE_OK ||
                 sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
                                     "PRAGMA synchronous = NORMAL; "
                                     /* 64 MB of page cache: an import of a
