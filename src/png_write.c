@@ -119,7 +119,6 @@ int im_png_write(unsigned char *pixels, int w, int h, int stride,
      * what makes it fast. */
     size_t rowlen = (size_t)w * 3 + 1;
     size_t in_len = rowlen * (size_t)h;
-    unsigned char *filtered = pixels;
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
     size_t bound = c ? libdeflate_zlib_compress_bound(c, in_len) : 0;
     unsigned char *z = c ? malloc(bound) : NULL;
@@ -129,9 +128,9 @@ int im_png_write(unsigned char *pixels, int w, int h, int stride,
             pack_row(pixels, (size_t)y * (size_t)stride, (size_t)y * rowlen, w);
         /* Bottom up, so that the row above is still unfiltered. */
         for (int y = h - 1; y > 0; y--)
-            filter_up(filtered + (size_t)y * rowlen + 1,
-                      filtered + (size_t)(y - 1) * rowlen + 1, rowlen - 1);
-        zlen = libdeflate_zlib_compress(c, filtered, in_len, z, bound);
+            filter_up(pixels + (size_t)y * rowlen + 1,
+                      pixels + (size_t)(y - 1) * rowlen + 1, rowlen - 1);
+        zlen = libdeflate_zlib_compress(c, pixels, in_len, z, bound);
     }
     libdeflate_free_compressor(c);
     rc = zlen ? 0 : -1;

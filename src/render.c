@@ -718,9 +718,8 @@ static void shape_edges_path(cairo_t *cr, const im_map_t *m,
         im_xy_t last = {0, 0};
         for (size_t j = 1; j <= n; j++) {
             size_t k = (first + j) % n;
-            bool drawn = !(skip[a + k] & bit) && n > 1;
             size_t next = (k + 1) % n;
-            if (!drawn) {
+            if (skip[a + k] & bit) {
                 open = false;
                 continue;
             }

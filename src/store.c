@@ -310,7 +310,7 @@ void im_store_set_wait(im_store_t *s, int seconds)
 /* Turning a new store to WAL takes its exclusive lock.  When another
  * process is creating the same store at that moment, SQLite answers busy
  * at once, without its busy handler (waiting could deadlock the two), so
- * the switch is tried again for as long as the handler would wait. */
+ * the switch is tried again for up to 10 s, the store's default wait. */
 static int set_wal(sqlite3 *db)
 {
     int rc = SQLITE_BUSY;

@@ -7,6 +7,8 @@
 #ifndef IM_FUZZ_H
 #define IM_FUZZ_H
 
+#include "incimap.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +24,11 @@ char *fuzz_string(const uint8_t *data, size_t size);
 
 /* Whether s (n bytes) is valid UTF-8. */
 int fuzz_is_utf8(const char *s, size_t n);
+
+/* The project's gazetteer, embedded boundaries and a geocoder on them,
+ * opened once per process; aborts naming target if they cannot be. */
+void fuzz_open_geocoder(const char *target, im_ctx_t **ctx,
+                        im_gazetteer_t **gaz, im_layer_t **layer,
+                        im_geocoder_t **geo);
 
 #endif

@@ -40,13 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    ctx = im_ctx_new();
-    if (!ctx || im_gazetteer_open(ctx, NULL, &gaz) ||
-        im_layer_read(ctx, gaz, NULL, NULL, &layer) ||
-        im_geocoder_new(ctx, gaz, layer, &geo)) {
-        fprintf(stderr, "fuzz_import: %s\n", ctx ? im_ctx_errmsg(ctx) : "");
-        abort();
-    }
+    fuzz_open_geocoder("fuzz_import", &ctx, &gaz, &layer, &geo);
     im_ctx_set_log(ctx, on_warning, NULL);
     return 0;
 }

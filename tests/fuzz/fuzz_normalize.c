@@ -27,12 +27,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    ctx = im_ctx_new();
-    if (!ctx || im_gazetteer_open(ctx, NULL, &gaz) ||
-        im_layer_read(ctx, gaz, NULL, NULL, &layer) ||
-        im_geocoder_new(ctx, gaz, layer, &geo) ||
-        im_mention_finder_new(ctx, gaz, &finder)) {
-        fprintf(stderr, "fuzz_normalize: %s\n", ctx ? im_ctx_errmsg(ctx) : "");
+    fuzz_open_geocoder("fuzz_normalize", &ctx, &gaz, &layer, &geo);
+    if (im_mention_finder_new(ctx, gaz, &finder)) {
+        fprintf(stderr, "fuzz_normalize: %s\n", im_ctx_errmsg(ctx));
         abort();
     }
     return 0;
