@@ -32,7 +32,7 @@ im_status_t im_gdal(im_ctx_t *ctx, const im_gdal_api_t **out)
                            ? IM_GDAL_MODULE_BUILT
                            : IM_GDAL_MODULE_INSTALLED;
     /* Never unloaded: GDAL registers handlers that run at exit. */
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
     if (!h)
         return im_error(ctx, IM_ERR_LIB, "cannot load the GDAL module: %s",
                         dlerror());
