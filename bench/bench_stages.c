@@ -78,6 +78,10 @@ int main(int argc, char **argv)
         snprintf(data, sizeof data, "%s/data", root);
         im_ctx_set_data_dir(ctx, data);
     }
+    /* As the command does, so that set-up times compare. */
+    const char *cache = getenv("INCIMAP_CACHE_DIR");
+    if (cache)
+        im_ctx_set_cache_dir(ctx, cache);
     const char *bnd = NULL, *name = NULL;
     bool map_mode = !strcmp(mode, "choropleth") || !strcmp(mode, "points");
     bool probe = !strcmp(mode, "probe");

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
         if (!st)
             st = im_layer_read(ctx, gaz, argv[2], NULL, &layer);
         if (!st)
-            st = im_layer_save(ctx, layer, argv[3]);
+            st = im_layer_save(ctx, layer, NULL, argv[3]);
         im_layer_free(layer);
         im_gazetteer_free(gaz);
     } else {

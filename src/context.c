@@ -22,6 +22,8 @@ struct im_ctx {
     im_log_fn log;
     void *log_user;
     char *data_dir;
+    char *cache_dir;
+    unsigned long warnings;
     void *gdal_handle;           /* the GDAL module, once loaded */
     const im_gdal_api_t *gdal;
 };
@@ -56,6 +58,7 @@ void im_ctx_free(im_ctx_t *ctx)
     if (!ctx)
         return;
     free(ctx->data_dir);
+    free(ctx->cache_dir);
     if (ctx->gdal_handle)
         dlclose(ctx->gdal_handle);
     free(ctx);
@@ -87,6 +90,20 @@ const char *im_ctx_data_dir(const im_ctx_t *ctx)
     return ctx->data_dir;
 }
 
+im_status_t im_ctx_set_cache_dir(im_ctx_t *ctx, const char *dir)
+{
+    char *d = NULL;
+    if (dir && *dir && !(d = im_strdup(dir)))
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    free(ctx->cache_dir);
+    ctx->cache_dir = d;
+    return IM_OK;
+}
+
+const char *im_ctx_cache_dir(const im_ctx_t *ctx) { return ctx->cache_dir; }
+
+unsigned long im_ctx_warnings(const im_ctx_t *ctx) { return ctx->warnings; }
+
 im_status_t im_error(im_ctx_t *ctx, im_status_t status, const char *fmt, ...)
 {
     va_list ap;
@@ -98,6 +115,7 @@ im_status_t im_error(im_ctx_t *ctx, im_status_t status, const char *fmt, ...)
 
 void im_warn(im_ctx_t *ctx, const char *fmt, ...)
 {
+    ctx->warnings++;
     if (!ctx->log)
         return;
     char buf[1024];

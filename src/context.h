@@ -18,6 +18,11 @@
 im_status_t im_error(im_ctx_t *ctx, im_status_t status, const char *fmt, ...)
     IM_PRINTF(3, 4);
 void im_warn(im_ctx_t *ctx, const char *fmt, ...) IM_PRINTF(2, 3);
+/* How many warnings the context has emitted, so that a caller can tell
+ * whether a step warned. */
+unsigned long im_ctx_warnings(const im_ctx_t *ctx);
+/* The cache directory, or NULL. */
+const char *im_ctx_cache_dir(const im_ctx_t *ctx);
 /* Joins the data directory and a relative path; caller frees. */
 char *im_data_path(const im_ctx_t *ctx, const char *relative);
 char *im_strdup(const char *s);

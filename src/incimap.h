@@ -58,6 +58,10 @@ void im_ctx_set_log(im_ctx_t *ctx, im_log_fn fn, void *user);
  * Defaults to $INCIMAP_DATA, else the directory fixed at build time. */
 im_status_t im_ctx_set_data_dir(im_ctx_t *ctx, const char *dir);
 const char *im_ctx_data_dir(const im_ctx_t *ctx);
+/* Directory where boundary layers read through GDAL are kept, ready to
+ * draw, so that the next map from the same file skips GDAL; created when
+ * missing.  NULL (the default) keeps no copies. */
+im_status_t im_ctx_set_cache_dir(im_ctx_t *ctx, const char *dir);
 
 /* ---- gazetteer --------------------------------------------------------- */
 

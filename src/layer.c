@@ -7,6 +7,7 @@
 #include "context.h"
 #include "gazetteer.h"
 #include "gdal_module.h"
+#include "layer_cache.h"
 #include "layer_impl.h"
 
 #include <math.h>
@@ -93,25 +94,31 @@ static void compute_label_point(im_feature_t *f)
     free(local.pts);
 }
 
-void im_layer_bind(im_ctx_t *ctx, im_layer_t *L, const char *source,
-                   bool label_points)
+void im_layer_bind(im_layer_t *L, bool label_points)
 {
     for (size_t i = 0; i < L->n; i++) {
         im_feature_t *f = &L->f[i];
         im_match_t m;
         im_gazetteer_resolve(L->gaz, f->name, NULL, &m);
         f->display = f->name;
+        f->district_id = f->province = NULL;
         if (m.method == IM_MATCH_EXACT || m.method == IM_MATCH_ALIAS) {
             f->district_id = m.district_id;
             f->display = m.district;
             f->province = m.province;
-        } else {
-            im_warn(ctx, "%s: polygon '%s' matches no district; drawn as "
-                         "context only", source, f->name);
         }
         if (label_points)
             compute_label_point(f);
     }
+}
+
+void im_layer_warn_unbound(im_ctx_t *ctx, const im_layer_t *L,
+                           const char *source)
+{
+    for (size_t i = 0; i < L->n; i++)
+        if (!L->f[i].district_id)
+            im_warn(ctx, "%s: polygon '%s' matches no district; drawn as "
+                         "context only", source, L->f[i].name);
 }
 
 im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
@@ -129,10 +136,26 @@ im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
             return im_error(ctx, IM_ERR_NOMEM, "out of memory");
         source = owned;
     }
+    im_layer_cache_t cache;
+    im_layer_cache_get(ctx, gaz, source, name_field, &cache, out);
+    if (*out) {
+        im_layer_cache_clear(&cache);
+        free(owned);
+        return IM_OK;
+    }
+    unsigned long warned = im_ctx_warnings(ctx);
     const im_gdal_api_t *gdal;
     im_status_t st = im_gdal(ctx, &gdal);
     if (!st)
         st = gdal->layer_read(ctx, gaz, source, name_field, out);
+    /* Polygons matching no district are warned about again on loading;
+     * any other warning means a faulty source, read anew every time. */
+    size_t unbound = 0;
+    for (size_t i = 0; !st && i < (*out)->n; i++)
+        unbound += !(*out)->f[i].district_id;
+    if (!st && im_ctx_warnings(ctx) - warned == unbound)
+        im_layer_cache_put(ctx, *out, &cache);
+    im_layer_cache_clear(&cache);
     free(owned);
     return st;
 }

@@ -5,10 +5,13 @@
  * dissolving the province outlines with GEOS took a quarter of the time of
  * a whole map, for the same result on every run.
  *
+ * The same format caches layers read through GDAL (layer_cache.c).
+ *
  * Layout, all integers uint32 and all coordinates double, native order:
- *   magic "IMLAYER1" or "IMSHAPE2"
- *   layer:  n, n x { name, label lon, label lat, shape },
- *           m, m x { province, shape }
+ *   magic "IMLAYER2" or "IMSHAPE2"
+ *   layer:  key (32 bytes: what the layer was read from; zeros when
+ *           compiled), n, n x { name, province, label lon, label lat,
+ *           shape }, m, m x { province, shape }
  *   shapes: n, n x shape, index of the map's own country (or 2^32 - 1)
  *   name:   length, bytes (no terminator)
  *   shape:  rings, rings x { start, count, part }, points, points x { x, y }
@@ -26,7 +29,7 @@
 #define IM_DEFAULT_DATADIR "data"
 #endif
 
-#define MAGIC_LAYER "IMLAYER1"
+#define MAGIC_LAYER "IMLAYER2"
 #define MAGIC_SHAPES "IMSHAPE2"
 #define COMPILED_LAYER "districts.imlayer"
 #define COMPILED_SHAPES "countries.imshapes"
@@ -68,15 +71,20 @@ static im_status_t finish(im_ctx_t *ctx, FILE *f, const char *path)
     return IM_OK;
 }
 
-im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L, const char *path)
+im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          const char *path)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
         return im_error(ctx, IM_ERR_IO, "%s: cannot create", path);
+    static const unsigned char no_key[IM_LAYER_KEY_SIZE];
     fwrite(MAGIC_LAYER, 1, 8, f);
+    fwrite(key ? key : no_key, 1, IM_LAYER_KEY_SIZE, f);
     put_u32(f, L->n);
     for (size_t i = 0; i < L->n; i++) {
         put_str(f, L->f[i].name);
+        put_str(f, L->f[i].province);
         fwrite(&L->f[i].label_lon, sizeof(double), 1, f);
         fwrite(&L->f[i].label_lat, sizeof(double), 1, f);
         put_shape(f, &L->f[i].shape);
@@ -205,8 +213,18 @@ static im_status_t slurp(im_ctx_t *ctx, const char *path, const char *magic,
     return IM_OK;
 }
 
+/* Provinces are compared after binding: the outlines were dissolved from
+ * the provinces the gazetteer gave when the file was written, and a
+ * gazetteer that has since moved a district would need other outlines. */
+static bool same_province(const char *stored, const char *bound)
+{
+    return !strcmp(stored ? stored : "", bound ? bound : "");
+}
+
 im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
-                          const char *path, im_layer_t **out)
+                          const char *path, const char *source,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          im_layer_t **out)
 {
     *out = NULL;
     unsigned char *buf;
@@ -214,19 +232,31 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     im_status_t st = slurp(ctx, path, MAGIC_LAYER, &buf, &len);
     if (st)
         return st;
-    cursor_t c = {buf + 8, buf + len, false};
+    if (len < 8 + IM_LAYER_KEY_SIZE ||
+        (key && memcmp(buf + 8, key, IM_LAYER_KEY_SIZE) != 0)) {
+        free(buf);
+        return im_error(ctx, IM_ERR_DATA, "%s: written from another source",
+                        path);
+    }
+    cursor_t c = {buf + 8 + IM_LAYER_KEY_SIZE, buf + len, false};
     im_layer_t *L = im_layer_alloc(gaz);
+    char **provs = NULL;
     if (!L)
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     size_t n = st ? 0 : get_u32(&c);
+    if (!st && (c.bad || n > len / 8))
+        c.bad = true, n = 0;
+    if (!st && !(provs = calloc(n ? n : 1, sizeof *provs)))
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !st && i < n && !c.bad; i++) {
         char *name = get_str(&c);
+        provs[i] = get_str(&c);
         double lon, lat;
         take(&c, &lon, sizeof lon);
         take(&c, &lat, sizeof lat);
         im_shape_t s;
         int rc = get_shape(&c, &s);
-        if (rc || !name) {
+        if (rc || !name || !provs[i]) {
             free(name);
             im_shape_clear(&s);
             if (!c.bad)
@@ -255,13 +285,22 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     if (!st && c.bad)
         st = im_error(ctx, IM_ERR_PARSE, "%s: truncated or damaged", path);
     free(buf);
+    if (!st) {
+        im_layer_bind(L, false);
+        for (size_t i = 0; !st && i < L->n; i++)
+            if (!same_province(provs[i], L->f[i].province))
+                st = im_error(ctx, IM_ERR_DATA, "%s: written with another "
+                                                "gazetteer", path);
+        if (!st)
+            im_layer_warn_unbound(ctx, L, source ? source : path);
+    }
+    for (size_t i = 0; provs && i < n; i++)
+        free(provs[i]);
+    free(provs);
     if (st) {
         im_layer_free(L);
         return st;
     }
-    im_layer_bind(ctx, L, path, false);
-    /* Outline provinces are matched to the gazetteer's by name when
-     * drawing; the names were the gazetteer's when compiled. */
     *out = L;
     return IM_OK;
 }
@@ -337,9 +376,10 @@ im_status_t im_layer_load_compiled(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     char *path = compiled_path(ctx, COMPILED_LAYER);
     if (!path)
         return IM_OK;
-    im_status_t st = im_layer_load(ctx, gaz, path, out);
+    im_status_t st = im_layer_load(ctx, gaz, path, NULL, NULL, out);
     free(path);
-    return st;
+    /* Compiled with a gazetteer since changed: the source is read. */
+    return st == IM_ERR_DATA ? IM_OK : st;
 }
 
 im_status_t im_shapes_load_compiled(im_ctx_t *ctx, im_shape_t **out_shapes,

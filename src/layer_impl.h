@@ -38,10 +38,12 @@ im_status_t im_layer_push(im_ctx_t *ctx, im_layer_t *L, char *name,
                           im_shape_t *shape);
 im_status_t im_layer_push_outline(im_ctx_t *ctx, im_layer_t *L,
                                   const char *province, im_shape_t *shape);
-/* Ties each polygon's name to a district of the gazetteer, warning about
- * those that match none; with label_points also computes label points. */
-void im_layer_bind(im_ctx_t *ctx, im_layer_t *L, const char *source,
-                   bool label_points);
+/* Ties each polygon's name to a district of the gazetteer; with
+ * label_points also computes label points. */
+void im_layer_bind(im_layer_t *L, bool label_points);
+/* Warns about the polygons that im_layer_bind tied to no district. */
+void im_layer_warn_unbound(im_ctx_t *ctx, const im_layer_t *L,
+                           const char *source);
 
 /* ---- the compiled copies of the embedded sources (layer_file.c) ------- */
 
@@ -49,7 +51,11 @@ void im_layer_bind(im_ctx_t *ctx, im_layer_t *L, const char *source,
  * data/context/countries.geojson, polygons, label points and province
  * outlines included, so that the default map needs neither GDAL nor GEOS.
  * The format is the build's own (native byte order and sizes). */
-im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L, const char *path);
+#define IM_LAYER_KEY_SIZE 32
+/* key: what the layer was read from (see layer_cache.c), or NULL. */
+im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          const char *path);
 im_status_t im_shapes_save(im_ctx_t *ctx, const im_shape_t *shapes, size_t n,
                            size_t self, const char *path);
 /* The compiled copy of the embedded boundaries, bound to gaz.  *out stays
@@ -60,9 +66,14 @@ im_status_t im_layer_load_compiled(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 im_status_t im_shapes_load_compiled(im_ctx_t *ctx, im_shape_t **out_shapes,
                                     size_t *out_n, size_t *out_self,
                                     bool *out_found);
-/* Loads either kind of file from path. */
+/* Loads either kind of file from path.  A layer file is bound to gaz, its
+ * warnings naming source (or path when NULL); with key, a file written
+ * with another key fails with IM_ERR_DATA, as does one whose districts
+ * gaz now puts in other provinces. */
 im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
-                          const char *path, im_layer_t **out);
+                          const char *path, const char *source,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          im_layer_t **out);
 im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
                            im_shape_t **out_shapes, size_t *out_n,
                            size_t *out_self);

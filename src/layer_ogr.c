@@ -360,7 +360,8 @@ im_status_t im_gdal_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     if (!st && L->n == 0)
         st = im_error(ctx, IM_ERR_DATA, "%s: no polygons", source);
     if (!st) {
-        im_layer_bind(ctx, L, source, true);
+        im_layer_bind(L, true);
+        im_layer_warn_unbound(ctx, L, source);
         st = build_outlines(ctx, L, &G, source);
     }
 done:

@@ -39,6 +39,23 @@ void cli_log(void *cmd, const char *message)
     fprintf(stderr, "incimap %s: warning: %s\n", (const char *)cmd, message);
 }
 
+/* $INCIMAP_CACHE_DIR (empty: no cache), else the XDG cache directory. */
+static im_status_t set_cache_dir(im_ctx_t *ctx)
+{
+    const char *env = getenv("INCIMAP_CACHE_DIR");
+    if (env)
+        return im_ctx_set_cache_dir(ctx, env);
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[4096];
+    if (xdg && *xdg == '/')
+        snprintf(dir, sizeof dir, "%s/incimap", xdg);
+    else if (home && *home == '/')
+        snprintf(dir, sizeof dir, "%s/.cache/incimap", home);
+    else
+        return IM_OK;
+    return im_ctx_set_cache_dir(ctx, dir);
+}
+
 im_ctx_t *cli_context(const char *cmd, const char *data_dir)
 {
     im_ctx_t *ctx = im_ctx_new();
@@ -47,7 +64,8 @@ im_ctx_t *cli_context(const char *cmd, const char *data_dir)
         return NULL;
     }
     im_ctx_set_log(ctx, cli_log, (void *)cmd);
-    if (data_dir && im_ctx_set_data_dir(ctx, data_dir)) {
+    if ((data_dir && im_ctx_set_data_dir(ctx, data_dir)) ||
+        set_cache_dir(ctx)) {
         cli_error(cmd, "%s", im_ctx_errmsg(ctx));
         im_ctx_free(ctx);
         return NULL;
