@@ -345,6 +345,58 @@ static size_t plain_run(const char *p, const char *end, bool quoted)
     return (size_t)(q - p);
 }
 
+/* A row that lies whole in the window on one line, with no quote, CR
+ * (but that of a CRLF) or NUL in it, as nearly every row of a large
+ * export does: its fields are cut in one pass over a copy of the line,
+ * a third of the instructions of the byte-by-byte reader below.  Returns
+ * 1 with the row in buf, 0 having consumed nothing when the row needs
+ * that reader, -1 when out of memory. */
+static int quick_row(im_csv_t *c)
+{
+    const char *p = c->data + c->pos;
+    const char *nl = memchr(p, '\n', c->len - c->pos);
+    if (!nl)
+        return 0;
+    size_t n = (size_t)(nl - p);
+    if (n + 1 > c->buf_cap) {
+        size_t cap = c->buf_cap ? c->buf_cap : 256;
+        while (cap < n + 1)
+            cap *= 2;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return -1;
+        c->buf = b;
+        c->buf_cap = cap;
+    }
+    char *b = c->buf;
+    memcpy(b, p, n);
+    size_t len = n;
+    if (field_start(c))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)b[i];
+        if (ch > ',')   /* above every byte CSV syntax uses */
+            continue;
+        if (ch == ',') {
+            b[i] = '\0';
+            c->buf_len = i + 1;
+            if (field_start(c))
+                return -1;
+        } else if (ch == '\r' && i == n - 1) {
+            len = i;
+        } else if (ch == '"' || ch == '\r' || ch == '\0') {
+            c->nfields = 0;
+            c->buf_len = 0;
+            return 0;
+        }
+    }
+    b[len] = '\0';
+    c->buf_len = len + 1;
+    c->pos += n + 1;
+    c->line++;
+    return 1;
+}
+
 static int read_row(im_csv_t *c)
 {
     for (;;) {
@@ -353,6 +405,14 @@ static int read_row(im_csv_t *c)
         c->buf_len = 0;
         c->nfields = 0;
         c->row_line = c->line;
+        int quick = quick_row(c);
+        if (quick < 0)
+            goto nomem;
+        if (quick) {
+            if (c->nfields == 1 && trim(c->buf)[0] == '\0')
+                continue;
+            return 1;
+        }
         if (field_start(c))
             goto nomem;
         int quoted = 0, was_quoted = 0;
@@ -552,9 +612,18 @@ int im_csv_next(im_csv_t *c)
     if (r <= 0)
         return r;
     for (int i = 0; i < c->nfields; i++) {
-        char *s = c->buf + c->offs[i];
-        char *t = trim(s);
-        if (t != s)
+        /* Fields are NUL-separated in buf, so a field's last byte is just
+         * before the next one's start: only a field with a blank at
+         * either end is trimmed, and most have none. */
+        size_t end = i + 1 < c->nfields ? c->offs[i + 1] : c->buf_len;
+        size_t len = end - 1 - c->offs[i];
+        unsigned char *s = (unsigned char *)c->buf + c->offs[i];
+        if (len == 0 ||
+            (s[0] != ' ' && s[0] != '\t' && s[0] != 0xC2 && s[len - 1] != ' ' &&
+             s[len - 1] != '\t' && s[len - 1] != 0xA0))
+            continue;
+        char *t = trim((char *)s);
+        if (t != (char *)s)
             memmove(s, t, strlen(t) + 1);
     }
     return 1;

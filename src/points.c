@@ -4,6 +4,7 @@
  * gazetteer (a town's coordinates), and failing that its district's
  * headquarters stand in.  A row that cannot be placed at all is an error.
  */
+#include "points.h"
 #include "context.h"
 #include "number.h"
 #include "csv.h"
@@ -11,49 +12,219 @@
 #include "values.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    double lon, lat;
-    char *category;
-    char *place;    /* as written, up to its first comma */
-    char *date;
-    int casualties;
-} point_t;
-
+/* Columns rather than a struct per point, and only the columns a source
+ * fills: a million points of lat, lon and category take 10 MB, where a
+ * struct of coordinates and three string pointers took 48. */
 struct im_points {
-    point_t *p;
-    size_t n;
-    char **categories;   /* interned: a handful of names for a million rows */
-    size_t ncategories;
+    size_t n, cap;
+    /* Coordinates in ten-millionths of a degree while every one so far
+     * has been exactly that, as exports write them (four to six
+     * decimals); doubles (lon, lat) from the first one that is not. */
+    int32_t *lon7, *lat7;
+    double *lon, *lat;
+    uint16_t *cat;       /* number of the point's category */
+    int32_t *cas;        /* NULL while every point has no casualties */
+    char **place, **date; /* NULL while every point has "" */
+    char **categories;   /* interned, in order of first appearance */
+    size_t *counts;
+    size_t ncategories, last_cat;
 };
+
+#define MAX_CATEGORIES 65535
 
 /* Empty strings are shared rather than allocated: a million points from
  * a file without places or dates would otherwise cost two million
  * allocations. */
 static char empty[] = "";
 
-static char *dup_or_empty(const char *s)
+static int grow(void **a, size_t cap, size_t size)
 {
-    return s && *s ? im_strdup(s) : empty;
+    if (!*a)
+        return 0;
+    void *p = realloc(*a, cap * size);
+    if (!p)
+        return -1;
+    *a = p;
+    return 0;
 }
 
-static char *intern_category(im_points_t *P, const char *s)
+/* Room for one more point in every column in use. */
+static int reserve(im_points_t *P)
 {
-    if (!s || !*s)
-        return empty;
-    /* Rows often repeat the category of the row before: try it first. */
-    if (P->ncategories && strcmp(P->categories[P->ncategories - 1], s) == 0)
-        return P->categories[P->ncategories - 1];
+    if (P->n < P->cap)
+        return 0;
+    size_t cap = P->cap ? P->cap * 2 : 64;
+    if (!P->cap) {
+        P->lon7 = malloc(cap * sizeof *P->lon7);
+        P->lat7 = malloc(cap * sizeof *P->lat7);
+        P->cat = malloc(cap * sizeof *P->cat);
+        if (!P->lon7 || !P->lat7 || !P->cat)
+            return -1;
+    } else if (grow((void **)&P->lon7, cap, sizeof *P->lon7) ||
+               grow((void **)&P->lat7, cap, sizeof *P->lat7) ||
+               grow((void **)&P->lon, cap, sizeof *P->lon) ||
+               grow((void **)&P->lat, cap, sizeof *P->lat) ||
+               grow((void **)&P->cat, cap, sizeof *P->cat) ||
+               grow((void **)&P->cas, cap, sizeof *P->cas) ||
+               grow((void **)&P->place, cap, sizeof *P->place) ||
+               grow((void **)&P->date, cap, sizeof *P->date)) {
+        return -1;
+    }
+    P->cap = cap;
+    return 0;
+}
+
+/* Exactly representable as ten-millionths of a degree?  The double of a
+ * decimal with at most seven decimals is the correctly rounded quotient
+ * of its digits by a power of ten, and so is i / 1e7 of the same value:
+ * the round trip is exact, and checking it admits nothing else. */
+static bool to_e7(double v, int32_t *out)
+{
+    if (!(fabs(v) <= 214.0))
+        return false;
+    long long i = llround(v * 1e7);
+    if ((double)i / 1e7 != v || (i == 0 && signbit(v)))
+        return false;
+    *out = (int32_t)i;
+    return true;
+}
+
+/* From here on coordinates are doubles. */
+static int to_doubles(im_points_t *P)
+{
+    P->lon = malloc(P->cap * sizeof *P->lon);
+    P->lat = malloc(P->cap * sizeof *P->lat);
+    if (!P->lon || !P->lat) {
+        free(P->lon);
+        free(P->lat);
+        P->lon = P->lat = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < P->n; i++) {
+        P->lon[i] = P->lon7[i] / 1e7;
+        P->lat[i] = P->lat7[i] / 1e7;
+    }
+    free(P->lon7);
+    free(P->lat7);
+    P->lon7 = P->lat7 = NULL;
+    return 0;
+}
+
+static int set_e7(im_points_t *P, size_t i, int32_t lon7, int32_t lat7)
+{
+    if (P->lon7) {
+        P->lon7[i] = lon7;
+        P->lat7[i] = lat7;
+    } else {
+        P->lon[i] = lon7 / 1e7;
+        P->lat[i] = lat7 / 1e7;
+    }
+    return 0;
+}
+
+static int set_lonlat(im_points_t *P, size_t i, double lon, double lat)
+{
+    int32_t a, b;
+    if (P->lon7 && to_e7(lon, &a) && to_e7(lat, &b))
+        return set_e7(P, i, a, b);
+    if (P->lon7 && to_doubles(P))
+        return -1;
+    P->lon[i] = lon;
+    P->lat[i] = lat;
+    return 0;
+}
+
+/* A column that every point so far left at its default, made real. */
+static int start_strings(im_points_t *P, char ***col)
+{
+    *col = malloc(P->cap * sizeof **col);
+    if (!*col)
+        return -1;
+    for (size_t i = 0; i < P->n; i++)
+        (*col)[i] = empty;
+    return 0;
+}
+
+static int set_string(im_points_t *P, char ***col, size_t i, const char *s)
+{
+    if (!*s) {
+        if (*col)
+            (*col)[i] = empty;
+        return 0;
+    }
+    if (!*col && start_strings(P, col))
+        return -1;
+    return ((*col)[i] = im_strdup(s)) ? 0 : -1;
+}
+
+static int set_casualties(im_points_t *P, size_t i, int cas)
+{
+    if (!P->cas && cas) {
+        P->cas = calloc(P->cap, sizeof *P->cas);
+        if (!P->cas)
+            return -1;
+    }
+    if (P->cas)
+        P->cas[i] = cas;
+    return 0;
+}
+
+/* The number of category s, interned: a handful of names for a million
+ * rows.  -1 when out of memory or past MAX_CATEGORIES. */
+static long intern_category(im_points_t *P, const char *s)
+{
+    if (!s)
+        s = "";
+    /* Rows often repeat the category of the row before: try it first;
+     * a first letter that differs settles most comparisons. */
+    const char *last = P->ncategories ? P->categories[P->last_cat] : NULL;
+    if (last && last[0] == s[0] && strcmp(last, s) == 0)
+        return (long)P->last_cat;
     for (size_t i = 0; i < P->ncategories; i++)
-        if (strcmp(P->categories[i], s) == 0)
-            return P->categories[i];
+        if (P->categories[i][0] == s[0] && strcmp(P->categories[i], s) == 0)
+            return (long)(P->last_cat = i);
+    if (P->ncategories == MAX_CATEGORIES)
+        return -1;
     char **c = realloc(P->categories, (P->ncategories + 1) * sizeof *c);
     if (!c)
-        return NULL;
+        return -1;
     P->categories = c;
-    return c[P->ncategories++] = im_strdup(s);
+    size_t *k = realloc(P->counts, (P->ncategories + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    P->counts = k;
+    if (!(c[P->ncategories] = im_strdup(s)))
+        return -1;
+    k[P->ncategories] = 0;
+    return (long)(P->last_cat = P->ncategories++);
+}
+
+/* Completes point P->n (coordinates already set) and counts it. */
+static int finish_point(im_points_t *P, const char *category, int casualties,
+                        const char *place, const char *date)
+{
+    size_t i = P->n;
+    long k = intern_category(P, category);
+    if (k < 0)
+        return -1;
+    P->cat[i] = (uint16_t)k;
+    if (set_casualties(P, i, casualties) ||
+        set_string(P, &P->date, i, date ? date : ""))
+        return -1;
+    if (set_string(P, &P->place, i, place ? place : "")) {
+        if (P->date && P->date[i] != empty)
+            free(P->date[i]);
+        return -1;
+    }
+    if (P->place && P->place[i] != empty)
+        P->place[i][strcspn(P->place[i], ",;(")] = '\0';
+    P->counts[k]++;
+    P->n++;
+    return 0;
 }
 
 static int first_column(const im_csv_t *csv, const char *const *names)
@@ -64,6 +235,42 @@ static int first_column(const im_csv_t *csv, const char *const *names)
             return c;
     }
     return -1;
+}
+
+/* A coordinate as exports write it ("-27.12732": at most three digits,
+ * a point and seven decimals) straight to ten-millionths of a degree,
+ * with no floating point; within limit7.  Anything else, in range or
+ * not, is left to im_parse_number. */
+static bool parse_e7(const char *s, uint32_t limit7, int32_t *out)
+{
+    static const uint32_t scale[8] = {10000000, 1000000, 100000, 10000,
+                                      1000,     100,     10,     1};
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    const char *whole = s;
+    uint64_t m = 0;
+    unsigned d;
+    while ((d = (unsigned)(unsigned char)*s - '0') <= 9) {
+        m = m * 10 + d;
+        s++;
+    }
+    long ints = s - whole, decimals = 0;
+    if (*s == '.') {
+        const char *frac = ++s;
+        while ((d = (unsigned)(unsigned char)*s - '0') <= 9) {
+            m = m * 10 + d;
+            s++;
+        }
+        decimals = s - frac;
+    }
+    if (*s || ints + decimals == 0 || ints > 3 || decimals > 7)
+        return false;
+    uint64_t v = m * scale[decimals];
+    if (v > limit7 || (neg && v == 0))   /* -0 keeps its sign as a double */
+        return false;
+    *out = neg ? -(int32_t)v : (int32_t)v;
+    return true;
 }
 
 static bool parse_coord(const char *s, double limit, double *out)
@@ -79,6 +286,8 @@ static bool parse_coord(const char *s, double limit, double *out)
  * "many") is drawn as none, with a warning naming it. */
 static int parse_count(im_ctx_t *ctx, im_csv_t *csv, int col)
 {
+    if (col < 0)
+        return 0;
     const char *s = im_csv_field(csv, col);
     char *end;
     long v = strtol(s, &end, 10);
@@ -90,21 +299,32 @@ static int parse_count(im_ctx_t *ctx, im_csv_t *csv, int col)
     return 0;
 }
 
-/* Locates the current row: coordinates, then place, then district. */
+static im_status_t nomem(im_ctx_t *ctx)
+{
+    return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+}
+
+/* Locates the current row as point i: coordinates, then place, then
+ * district. */
 static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
-                          im_csv_t *csv, const int *col, point_t *p)
+                          im_csv_t *csv, const int *col, im_points_t *P,
+                          size_t i)
 {
     const char *lat = im_csv_field(csv, col[0]), *lon = im_csv_field(csv, col[1]);
     if (*lat || *lon) {
-        if (!parse_coord(lat, 90, &p->lat))
+        int32_t lat7, lon7;
+        if (parse_e7(lat, 900000000u, &lat7) && parse_e7(lon, 1800000000u, &lon7))
+            return set_e7(P, i, lon7, lat7) ? nomem(ctx) : IM_OK;
+        double y, x;
+        if (!parse_coord(lat, 90, &y))
             return im_error(ctx, IM_ERR_PARSE, "%s:%ld: %s: bad latitude '%s'",
                             im_csv_path(csv), im_csv_line(csv),
                             im_csv_header(csv, col[0]), lat);
-        if (!parse_coord(lon, 180, &p->lon))
+        if (!parse_coord(lon, 180, &x))
             return im_error(ctx, IM_ERR_PARSE, "%s:%ld: %s: bad longitude '%s'",
                             im_csv_path(csv), im_csv_line(csv),
                             im_csv_header(csv, col[1]), lon);
-        return IM_OK;
+        return set_lonlat(P, i, x, y) ? nomem(ctx) : IM_OK;
     }
     /* A town named in the place text is the most precise location; a
      * place text that only names a district (or a city standing for a
@@ -131,11 +351,8 @@ static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
             best_field = text;
         }
     }
-    if (best_field) {
-        p->lon = best.lon_deg;
-        p->lat = best.lat_deg;
-        return IM_OK;
-    }
+    if (best_field)
+        return set_lonlat(P, i, best.lon_deg, best.lat_deg) ? nomem(ctx) : IM_OK;
     return im_error(ctx, IM_ERR_DATA,
                     "%s:%ld: place: cannot locate '%s' (no coordinates, and "
                     "neither place nor district is in the gazetteer)",
@@ -171,37 +388,28 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                         "%s:1: needs lat/lon, place or district columns", path);
     }
     im_points_t *P = calloc(1, sizeof *P);
-    size_t cap = 0;
     int r = 0;
     if (!P)
-        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        st = nomem(ctx);
     while (!st && (r = im_csv_next(csv)) == 1) {
-        if (P->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            point_t *np = realloc(P->p, cap * sizeof *np);
-            if (!np) {
-                st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
-                break;
-            }
-            P->p = np;
+        if (reserve(P)) {
+            st = nomem(ctx);
+            break;
         }
-        point_t *p = &P->p[P->n];
-        memset(p, 0, sizeof *p);
-        st = locate(ctx, gaz, csv, col, p);
+        st = locate(ctx, gaz, csv, col, P, P->n);
         if (st)
             break;
-        p->category = intern_category(P, ccat >= 0 ? im_csv_field(csv, ccat)
-                                                   : "");
-        const char *place = im_csv_field(csv, col[2] >= 0 ? col[2] : col[4]);
-        p->place = dup_or_empty(place);
-        if (p->place && p->place != empty)
-            p->place[strcspn(p->place, ",;(")] = '\0';
-        p->date = dup_or_empty(im_csv_field(csv, cdate));
-        p->casualties = parse_count(ctx, csv, ckill) +
-                        parse_count(ctx, csv, cinj);
-        P->n++;
-        if (!p->category || !p->place || !p->date)
-            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        int cas = parse_count(ctx, csv, ckill) + parse_count(ctx, csv, cinj);
+        const char *cat = im_csv_field(csv, ccat);
+        if (finish_point(P, cat, cas,
+                         im_csv_field(csv, col[2] >= 0 ? col[2] : col[4]),
+                         im_csv_field(csv, cdate)))
+            st = P->ncategories == MAX_CATEGORIES
+                     ? im_error(ctx, IM_ERR_DATA,
+                                "%s:%ld: %s: more than %d categories", path,
+                                im_csv_line(csv), im_csv_header(csv, ccat),
+                                MAX_CATEGORIES)
+                     : nomem(ctx);
     }
     if (r < 0)
         st = IM_ERR_PARSE;
@@ -221,44 +429,84 @@ void im_points_free(im_points_t *P)
 {
     if (!P)
         return;
-    for (size_t i = 0; i < P->n; i++) {
-        if (P->p[i].place != empty)
-            free(P->p[i].place);
-        if (P->p[i].date != empty)
-            free(P->p[i].date);
-    }
+    for (size_t i = 0; P->place && i < P->n; i++)
+        if (P->place[i] != empty)
+            free(P->place[i]);
+    for (size_t i = 0; P->date && i < P->n; i++)
+        if (P->date[i] != empty)
+            free(P->date[i]);
     for (size_t i = 0; i < P->ncategories; i++)
         free(P->categories[i]);
     free(P->categories);
-    free(P->p);
+    free(P->counts);
+    free(P->lon7);
+    free(P->lat7);
+    free(P->lon);
+    free(P->lat);
+    free(P->cat);
+    free(P->cas);
+    free(P->place);
+    free(P->date);
     free(P);
 }
 
 size_t im_points_count(const im_points_t *P) { return P->n; }
 
+void im_points_lonlat(const im_points_t *P, size_t first, size_t n, double *x,
+                      double *y, size_t stride)
+{
+    if (P->lon7) {
+        const int32_t *a = P->lon7 + first, *b = P->lat7 + first;
+        for (size_t i = 0; i < n; i++) {
+            x[i * stride] = a[i] / 1e7;
+            y[i * stride] = b[i] / 1e7;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            x[i * stride] = P->lon[first + i];
+            y[i * stride] = P->lat[first + i];
+        }
+    }
+}
+
 void im_points_get(const im_points_t *P, size_t i, double *out_lon_deg,
                    double *out_lat_deg, const char **out_category,
                    int *out_casualties)
 {
-    const point_t *p = &P->p[i];
+    double lon, lat;
+    im_points_lonlat(P, i, 1, &lon, &lat, 1);
     if (out_lon_deg)
-        *out_lon_deg = p->lon;
+        *out_lon_deg = lon;
     if (out_lat_deg)
-        *out_lat_deg = p->lat;
+        *out_lat_deg = lat;
     if (out_category)
-        *out_category = p->category;
+        *out_category = P->categories[P->cat[i]];
     if (out_casualties)
-        *out_casualties = p->casualties;
+        *out_casualties = P->cas ? P->cas[i] : 0;
 }
 
 void im_points_text(const im_points_t *P, size_t i, const char **out_place,
                     const char **out_date)
 {
     if (out_place)
-        *out_place = P->p[i].place;
+        *out_place = P->place ? P->place[i] : empty;
     if (out_date)
-        *out_date = P->p[i].date;
+        *out_date = P->date ? P->date[i] : empty;
 }
+
+size_t im_points_ncategories(const im_points_t *P) { return P->ncategories; }
+
+const char *im_points_category_name(const im_points_t *P, size_t k)
+{
+    return P->categories[k];
+}
+
+size_t im_points_category_count(const im_points_t *P, size_t k)
+{
+    return P->counts[k];
+}
+
+size_t im_points_category(const im_points_t *P, size_t i) { return P->cat[i]; }
 
 im_points_t *im_points_alloc(void)
 {
@@ -268,21 +516,7 @@ im_points_t *im_points_alloc(void)
 int im_points_push(im_points_t *P, double lon, double lat, const char *category,
                    int casualties, const char *place, const char *date)
 {
-    if ((P->n & (P->n - 1)) == 0) {
-        point_t *np = realloc(P->p, (P->n ? P->n * 2 : 1) * sizeof *np);
-        if (!np)
-            return -1;
-        P->p = np;
-    }
-    point_t *p = &P->p[P->n];
-    p->lon = lon;
-    p->lat = lat;
-    p->casualties = casualties;
-    p->category = intern_category(P, category);
-    p->place = dup_or_empty(place);
-    p->date = dup_or_empty(date);
-    P->n++;
-    if (p->place && p->place != empty)
-        p->place[strcspn(p->place, ",;(")] = '\0';
-    return p->category && p->place && p->date ? 0 : -1;
+    if (reserve(P) || set_lonlat(P, P->n, lon, lat))
+        return -1;
+    return finish_point(P, category, casualties, place, date);
 }

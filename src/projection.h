@@ -6,6 +6,8 @@
 
 #include "incimap.h"
 
+#include <stdbool.h>
+
 typedef struct im_proj im_proj_t;
 
 /* The equal-area projection used for every map.  Caller owns *out. */
@@ -15,6 +17,9 @@ void im_proj_free(im_proj_t *proj);
  * metres out.  stride is in doubles between consecutive x values. */
 im_status_t im_proj_forward(im_proj_t *proj, double *x, double *y, size_t n,
                             size_t stride);
+/* Whether im_proj_forward may run on several threads at once with the
+ * same proj (PROJ's own objects may not be shared). */
+bool im_proj_shareable(const im_proj_t *proj);
 /* Scale along the parallel at a point: projected metres per ground metre
  * east-west.  A scale bar divides by it. */
 double im_proj_parallel_scale(im_proj_t *proj, double lon_deg, double lat_deg);

@@ -6,11 +6,13 @@
  * map.  Sizes in the style are points at a reference map of 800 px on its
  * short side and scale with the output, so text keeps its proportion.
  */
+#include "blend.h"
 #include "context.h"
 #include "csv.h"
 #include "gazetteer.h"
 #include "layer.h"
 #include "png_write.h"
+#include "points.h"
 #include "projection.h"
 #include "svg.h"
 #include "style.h"
@@ -29,9 +31,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <threads.h>
 #include <unistd.h>
 
 typedef struct { double x, y, w, h; } rect_t;
+
+/* Above this many points a map draws them as small blended squares, and
+ * projects them in chunks as it goes rather than keeping them all
+ * projected. */
+#define DENSE_POINTS 5000
+#define POINT_CHUNK 16384
 
 struct im_map {
     im_ctx_t *ctx;
@@ -50,7 +59,7 @@ struct im_map {
     unsigned char **edge_skip; /* per shape and point: the edge is stroked
                                   by a neighbour (bit 1: in the selection's
                                   pass, bit 0: in the context's) */
-    im_xy_t *point_xy;      /* projected incidents */
+    im_xy_t *point_xy;      /* projected incidents, up to DENSE_POINTS */
     im_shape_t *outlines;   /* projected province outlines */
     im_shape_t *countries;  /* projected neighbouring countries */
     size_t ncountries;
@@ -86,6 +95,7 @@ struct im_map {
      * they could not allocate for, and the write then fails rather than
      * hand over a map with parts missing. */
     bool draw_failed;
+    bool outside_warned;    /* points outside the frame have been counted */
 };
 
 static const char *const default_provinces[] = {
@@ -250,14 +260,13 @@ static im_status_t project_layer(im_map_t *m)
         for (char **q = m->provinces; *q; q++)
             m->outline_selected[k] |= strcmp(*q, prov) == 0;
     }
-    if (m->points) {
+    if (m->points && im_points_count(m->points) <= DENSE_POINTS) {
         size_t np = im_points_count(m->points);
         m->point_xy = calloc(np ? np : 1, sizeof *m->point_xy);
         if (!m->point_xy)
             return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < np; i++)
-            im_points_get(m->points, i, &m->point_xy[i].x, &m->point_xy[i].y,
-                          NULL, NULL);
+        im_points_lonlat(m->points, 0, np, &m->point_xy[0].x,
+                         &m->point_xy[0].y, 2);
         if (np && im_proj_forward(m->proj, &m->point_xy[0].x,
                                   &m->point_xy[0].y, np, 2))
             return im_error(m->ctx, IM_ERR_LIB, "PROJ: cannot project points");
@@ -267,18 +276,29 @@ static im_status_t project_layer(im_map_t *m)
 
 static im_xy_t to_px(const im_map_t *m, im_xy_t p);
 
-/* Incidents beyond the frame (coordinates in another country, or lat
- * and lon swapped) would be clipped away unseen. */
-static void warn_points_outside(const im_map_t *m)
+/* Points [first, first + n) in page pixels. */
+static im_status_t points_px(const im_map_t *m, size_t first, size_t n,
+                             im_xy_t *px)
 {
-    size_t np = m->points ? im_points_count(m->points) : 0, out = 0, first = 0;
-    const rect_t *f = &m->map_rect;
-    for (size_t i = 0; i < np; i++) {
-        im_xy_t p = to_px(m, m->point_xy[i]);
-        if (!(p.x >= f->x && p.x <= f->x + f->w && p.y >= f->y &&
-              p.y <= f->y + f->h) && out++ == 0)
-            first = i;
+    if (m->point_xy) {
+        for (size_t i = 0; i < n; i++)
+            px[i] = to_px(m, m->point_xy[first + i]);
+        return IM_OK;
     }
+    im_points_lonlat(m->points, first, n, &px[0].x, &px[0].y, 2);
+    if (n && im_proj_forward(m->proj, &px[0].x, &px[0].y, n, 2))
+        return IM_ERR_LIB;
+    for (size_t i = 0; i < n; i++)
+        px[i] = to_px(m, px[i]);
+    return IM_OK;
+}
+
+/* Incidents beyond the frame (coordinates in another country, or lat
+ * and lon swapped) would be clipped away unseen, so they are counted in
+ * a warning, once per map. */
+static void warn_outside(im_map_t *m, size_t out, size_t first)
+{
+    m->outside_warned = true;
     if (!out)
         return;
     double lon, lat;
@@ -288,6 +308,27 @@ static void warn_points_outside(const im_map_t *m)
     im_warn(m->ctx, "%zu incident(s) lie outside the map and are not drawn, "
                     "the first at %.4f, %.4f ('%s')",
             out, lat, lon, place);
+}
+
+static bool outside_frame(const im_map_t *m, im_xy_t p)
+{
+    const rect_t *f = &m->map_rect;
+    return !(p.x >= f->x && p.x <= f->x + f->w && p.y >= f->y &&
+             p.y <= f->y + f->h);
+}
+
+/* Points kept projected are checked as soon as the frame is known;
+ * dense ones, which are not kept, while they are drawn (a second pass
+ * to project them would cost a tenth of a million-point map). */
+static void warn_points_outside(im_map_t *m)
+{
+    if (!m->point_xy)
+        return;
+    size_t np = im_points_count(m->points), out = 0, first = 0;
+    for (size_t i = 0; i < np; i++)
+        if (outside_frame(m, to_px(m, m->point_xy[i])) && out++ == 0)
+            first = i;
+    warn_outside(m, out, first);
 }
 
 static im_status_t fit_frame(im_map_t *m)
@@ -1369,23 +1410,17 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
 
 typedef struct { const char *name; int count; } category_t;
 
+/* The categories in order of first appearance, as many as the style has
+ * colours; a point of any category past them takes the last colour. */
 static int categories(const im_map_t *m, category_t *cat, int max)
 {
-    int n = 0;
-    size_t np = im_points_count(m->points);
-    for (size_t i = 0; i < np; i++) {
-        const char *c;
-        im_points_get(m->points, i, NULL, NULL, &c, NULL);
-        int k = 0;
-        /* Interned names mostly: pointers first. */
-        while (k < n && cat[k].name != c && strcmp(cat[k].name, c))
-            k++;
-        if (k == n && n < max)
-            cat[n++] = (category_t){c, 0};
-        if (k < n)
-            cat[k].count++;
-    }
-    return n;
+    size_t n = im_points_ncategories(m->points);
+    int k = 0;
+    for (; k < max && (size_t)k < n; k++)
+        cat[k] = (category_t){im_points_category_name(m->points, (size_t)k),
+                              (int)im_points_category_count(m->points,
+                                                            (size_t)k)};
+    return k;
 }
 
 static double point_radius(const im_map_t *m, int casualties)
@@ -1461,32 +1496,129 @@ static int by_cell(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int category_index(const category_t *cat, int ncat, const char *c)
+/* ---- dense points ------------------------------------------------------ */
+
+#define MAX_THREADS 4
+
+typedef int (*job_fn)(void *);
+
+/* Runs fn on n jobs laid out size bytes apart: the first here, the others
+ * on threads of their own.  A job whose thread cannot start runs here
+ * too, so the result never depends on how many threads there were. */
+static void run_jobs(job_fn fn, void *jobs, size_t size, int n)
 {
-    int k = 0;
-    while (k < ncat && strcmp(cat[k].name, c))
-        k++;
-    return k;
+    thrd_t t[MAX_THREADS];
+    bool started[MAX_THREADS] = {false};
+    for (int i = 1; i < n; i++)
+        started[i] = thrd_create(&t[i], fn, (char *)jobs + (size_t)i * size) ==
+                     thrd_success;
+    fn(jobs);
+    for (int i = 1; i < n; i++) {
+        if (started[i])
+            thrd_join(t[i], NULL);
+        else
+            fn((char *)jobs + (size_t)i * size);
+    }
 }
 
-/* Many thousands of points: small squares, one path per category, and
+/* Threads for the points of a map: one per core, up to MAX_THREADS, for
+ * maps of enough points to repay starting them. */
+static int point_threads(size_t np)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (np < 4 * POINT_CHUNK / 2 || cores < 2)
+        return 1;
+    return cores < MAX_THREADS ? (int)cores : MAX_THREADS;
+}
+
+typedef struct {
+    const im_map_t *m;
+    size_t first, n;
+    im_xy_t *px;              /* pixels of points [first, first + n) */
+    uint8_t *colour;          /* their colours' numbers, or NULL */
+    int ncat;
+    const cairo_matrix_t *mx; /* page to device, or NULL */
+    bool failed;
+    size_t out, first_out;    /* points outside the frame; the first */
+} project_job_t;
+
+static int project_job(void *arg)
+{
+    project_job_t *j = arg;
+    j->failed = points_px(j->m, j->first, j->n, j->px) != IM_OK;
+    for (size_t i = 0; i < j->n; i++)
+        if (outside_frame(j->m, j->px[i]) && j->out++ == 0)
+            j->first_out = j->first + i;
+    if (j->mx)
+        for (size_t i = 0; i < j->n; i++)
+            j->px[i] = (im_xy_t){j->mx->x0 + j->px[i].x * j->mx->xx,
+                                 j->mx->y0 + j->px[i].y * j->mx->yy};
+    for (size_t i = 0; j->colour && i < j->n; i++) {
+        size_t k = im_points_category(j->m->points, j->first + i);
+        j->colour[i] = (uint8_t)(k < (size_t)j->ncat ? k : (size_t)j->ncat);
+    }
+    return 0;
+}
+
+/* Points outside the frame while a map's dense points are drawn. */
+typedef struct { size_t out, first; } outside_t;
+
+/* Points [first, first + n) in pixels into px (and their colours'
+ * numbers into colour, if not NULL), split between threads when the
+ * projection allows, with those outside the frame counted into *o.
+ * False if a point cannot be projected. */
+static bool project_chunk(const im_map_t *m, size_t first, size_t n,
+                          im_xy_t *px, uint8_t *colour, int ncat,
+                          const cairo_matrix_t *mx, int threads, outside_t *o)
+{
+    project_job_t jobs[MAX_THREADS];
+    if (!im_proj_shareable(m->proj))
+        threads = 1;
+    size_t share = (n + (size_t)threads - 1) / (size_t)threads;
+    for (int t = 0; t < threads; t++) {
+        size_t a = (size_t)t * share < n ? (size_t)t * share : n;
+        size_t b = a + share < n ? a + share : n;
+        jobs[t] = (project_job_t){m, first + a, b - a, px + a,
+                                  colour ? colour + a : NULL, ncat, mx, false,
+                                  0, 0};
+    }
+    run_jobs(project_job, jobs, sizeof *jobs, threads);
+    for (int t = 0; t < threads; t++) {
+        if (jobs[t].failed)
+            return false;
+        if (jobs[t].out && o->out == 0)
+            o->first = jobs[t].first_out;
+        o->out += jobs[t].out;
+    }
+    return true;
+}
+
+typedef struct {
+    const im_blend_target_t *target;
+    const im_xy_t *px;
+    const uint8_t *colour;
+    const uint32_t *rgb;
+    size_t n;
+    int row0, row1;
+} blend_job_t;
+
+static int blend_job(void *arg)
+{
+    blend_job_t *j = arg;
+    im_blend_squares(j->target, j->px, j->colour, j->rgb, j->n, j->row0,
+                     j->row1);
+    return 0;
+}
+
+/* Many thousands of points: small squares, a colour per category, and
  * transparency to show density; circles and outlines would take seconds
- * and hide each other anyway. */
-/* Coverage of the pixel span [i, i + 1) by the interval [lo, hi). */
-static double span_cover(int i, double lo, double hi)
-{
-    double a = lo > i ? lo : i, b = hi < i + 1.0 ? hi : i + 1.0;
-    return b > a ? b - a : 0;
-}
-
-/* Dense points on a raster page, blended straight into its pixels: a
- * million small squares through Cairo cost over a second, as paths to
- * fill; here each is a handful of exact-coverage pixel blends.  Returns
- * false, having drawn nothing, when the page is not an image surface or
- * is rotated. */
-static bool blend_dense_points(cairo_t *cr, const im_map_t *m,
-                               const category_t *cat, int ncat, double h,
-                               double alpha)
+ * and hide each other anyway.  On a raster page they are blended straight
+ * into its pixels, a chunk of points at a time: each thread projects a
+ * share of the chunk, then blends the whole chunk into its own band of
+ * rows.  Returns false, having drawn nothing, when the page is not an
+ * image surface or is rotated. */
+static bool blend_dense_points(cairo_t *cr, im_map_t *m, int ncat, double h,
+                               double alpha, outside_t *o)
 {
     cairo_surface_t *target = cairo_get_target(cr);
     cairo_matrix_t mx;
@@ -1497,94 +1629,94 @@ static bool blend_dense_points(cairo_t *cr, const im_map_t *m,
         return false;
     cairo_surface_flush(target);
     unsigned char *data = cairo_image_surface_get_data(target);
-    int stride = cairo_image_surface_get_stride(target);
     int W = cairo_image_surface_get_width(target);
     int H = cairo_image_surface_get_height(target);
     if (!data)
         return false;
     /* The frame, in device pixels, is the clip. */
     rect_t f = m->map_rect;
-    double cx0 = fmax(0, mx.x0 + f.x * mx.xx), cy0 = fmax(0, mx.y0 + f.y * mx.yy);
-    double cx1 = fmin(W, mx.x0 + (f.x + f.w) * mx.xx);
-    double cy1 = fmin(H, mx.y0 + (f.y + f.h) * mx.yy);
-    double hx = h * mx.xx, hy = h * mx.yy;
-    uint32_t src[IM_STYLE_MAX_RAMP + 1][3];
+    im_blend_target_t t = {
+        data, W, H, cairo_image_surface_get_stride(target),
+        fmax(0, mx.x0 + f.x * mx.xx), fmax(0, mx.y0 + f.y * mx.yy),
+        fmin(W, mx.x0 + (f.x + f.w) * mx.xx), fmin(H, mx.y0 + (f.y + f.h) * mx.yy),
+        h * mx.xx, h * mx.yy, alpha};
+    uint32_t rgb[IM_STYLE_MAX_RAMP + 1];
     for (int k = 0; k <= ncat; k++) {
         im_rgb_t col = m->st.points[k < ncat ? k : m->st.npoints - 1];
-        src[k][0] = (uint32_t)lround(col.r * 255);
-        src[k][1] = (uint32_t)lround(col.g * 255);
-        src[k][2] = (uint32_t)lround(col.b * 255);
+        rgb[k] = (uint32_t)lround(col.r * 255) << 16 |
+                 (uint32_t)lround(col.g * 255) << 8 | (uint32_t)lround(col.b * 255);
     }
     size_t np = im_points_count(m->points);
-    const char *last = NULL;
-    int k = ncat;
-    for (size_t i = 0; i < np; i++) {
-        const char *c;
-        im_points_get(m->points, i, NULL, NULL, &c, NULL);
-        if (c != last) {   /* categories are interned: compare pointers */
-            k = category_index(cat, ncat, c);
-            last = c;
+    size_t chunk = np < POINT_CHUNK ? np : POINT_CHUNK;
+    im_xy_t *px = malloc((chunk ? chunk : 1) * sizeof *px);
+    uint8_t *colour = malloc(chunk ? chunk : 1);
+    int threads = point_threads(np);
+    blend_job_t jobs[MAX_THREADS];
+    for (size_t c = 0; px && colour && c < np; c += chunk) {
+        size_t n = np - c < chunk ? np - c : chunk;
+        if (!project_chunk(m, c, n, px, colour, ncat, &mx, threads, o)) {
+            m->draw_failed = true;
+            break;
         }
-        im_xy_t p = to_px(m, m->point_xy[i]);
-        double x = mx.x0 + p.x * mx.xx, y = mx.y0 + p.y * mx.yy;
-        double x0 = x - hx > cx0 ? x - hx : cx0, x1 = x + hx < cx1 ? x + hx : cx1;
-        double y0 = y - hy > cy0 ? y - hy : cy0, y1 = y + hy < cy1 ? y + hy : cy1;
-        if (!(x0 < x1 && y0 < y1))
-            continue;
-        const uint32_t *s = src[k < ncat ? k : ncat];
-        int px0 = (int)x0, px1 = (int)ceil(x1), py0 = (int)y0, py1 = (int)ceil(y1);
-        double cover_x[16];
-        if (px1 - px0 > 16)
-            px1 = px0 + 16;
-        for (int px = px0; px < px1; px++)
-            cover_x[px - px0] = span_cover(px, x0, x1) * alpha * 256;
-        for (int py = py0; py < py1; py++) {
-            double cy = span_cover(py, y0, y1);
-            uint32_t *row = (uint32_t *)(void *)(data + (size_t)py * (size_t)stride);
-            for (int px = px0; px < px1; px++) {
-                /* 0-256 fixed point; the page is opaque, so the pixel's
-                 * premultiplied channels are its colour. */
-                uint32_t a = (uint32_t)(cy * cover_x[px - px0] + 0.5);
-                uint32_t d = row[px], na = 256 - a;
-                uint32_t r = (s[0] * a + ((d >> 16) & 255) * na) >> 8;
-                uint32_t g = (s[1] * a + ((d >> 8) & 255) * na) >> 8;
-                uint32_t b = (s[2] * a + (d & 255) * na) >> 8;
-                row[px] = (d & 0xff000000u) | r << 16 | g << 8 | b;
-            }
-        }
+        for (int k = 0; k < threads; k++)
+            jobs[k] = (blend_job_t){&t, px, colour, rgb, n, H * k / threads,
+                                    H * (k + 1) / threads};
+        run_jobs(blend_job, jobs, sizeof *jobs, threads);
     }
+    if (!px || !colour)
+        m->draw_failed = true;
+    free(px);
+    free(colour);
     cairo_surface_mark_dirty(target);
     return true;
 }
 
-static void draw_dense_points(cairo_t *cr, const im_map_t *m,
-                              const category_t *cat, int ncat)
+static void draw_dense_points(cairo_t *cr, im_map_t *m, int ncat)
 {
     size_t np = im_points_count(m->points);
     double h = 1.2 * m->unit;
-    if (blend_dense_points(cr, m, cat, ncat, h, 0.5))
+    outside_t o = {0, 0};
+    if (blend_dense_points(cr, m, ncat, h, 0.5, &o)) {
+        if (!m->draw_failed && !m->outside_warned)
+            warn_outside(m, o.out, o.first);
         return;
+    }
+    size_t chunk = np < POINT_CHUNK ? np : POINT_CHUNK;
+    im_xy_t *px = malloc((chunk ? chunk : 1) * sizeof *px);
+    uint8_t *colour = malloc(chunk ? chunk : 1);
+    if (!px || !colour) {
+        m->draw_failed = true;
+        goto done;
+    }
     /* Cairo's cost of filling a path grows faster than its number of
      * boxes, so the boxes go in batches. */
     for (int k = 0; k <= ncat; k++) {
         im_rgb_t col = m->st.points[k < ncat ? k : m->st.npoints - 1];
         cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.5);
         size_t batch = 0;
-        for (size_t i = 0; i < np; i++) {
-            const char *c;
-            im_points_get(m->points, i, NULL, NULL, &c, NULL);
-            int ck = category_index(cat, ncat, c);
-            if (ck != k && !(k == ncat && ck >= ncat))
-                continue;
-            im_xy_t p = to_px(m, m->point_xy[i]);
-            cairo_rectangle(cr, p.x - h, p.y - h, 2 * h, 2 * h);
-            if (++batch == 256) {
-                fill_(cr, m);
-                batch = 0;
+        for (size_t c = 0; c < np; c += chunk) {
+            size_t n = np - c < chunk ? np - c : chunk;
+            if (!project_chunk(m, c, n, px, colour, ncat, NULL, 1, &o)) {
+                m->draw_failed = true;
+                goto done;
+            }
+            for (size_t i = 0; i < n; i++) {
+                if (colour[i] != k)
+                    continue;
+                cairo_rectangle(cr, px[i].x - h, px[i].y - h, 2 * h, 2 * h);
+                if (++batch == 256) {
+                    fill_(cr, m);
+                    batch = 0;
+                }
             }
         }
         fill_(cr, m);
+        if (k == 0 && !m->outside_warned)   /* every point has been seen */
+            warn_outside(m, o.out, o.first);
     }
+done:
+    free(px);
+    free(colour);
 }
 
 static void draw_points(cairo_t *cr, im_map_t *m)
@@ -1594,8 +1726,8 @@ static void draw_points(cairo_t *cr, im_map_t *m)
     category_t cat[IM_STYLE_MAX_RAMP];
     int ncat = categories(m, cat, m->st.npoints);
     size_t np = im_points_count(m->points);
-    if (np > 5000) {
-        draw_dense_points(cr, m, cat, ncat);
+    if (np > DENSE_POINTS) {
+        draw_dense_points(cr, m, ncat);
         return;
     }
     im_xy_t *px = malloc((np ? np : 1) * sizeof *px);
@@ -1642,11 +1774,10 @@ static void draw_points(cairo_t *cr, im_map_t *m)
     for (size_t i = 0; i < np; i++) {
         if (group[i] == 0)
             continue;
-        const char *c;
         int cas;
-        im_points_get(m->points, i, NULL, NULL, &c, &cas);
-        int k = category_index(cat, ncat, c);
-        im_rgb_t col = m->st.points[k < ncat ? k : m->st.npoints - 1];
+        im_points_get(m->points, i, NULL, NULL, NULL, &cas);
+        size_t k = im_points_category(m->points, i);
+        im_rgb_t col = m->st.points[k < (size_t)ncat ? k : (size_t)m->st.npoints - 1];
         double rad = point_radius(m, cas);
         if (group[i] > 1)   /* a cluster: area grows with its count */
             rad = m->unit * (5 + 2.0 * sqrt((double)group[i]));
@@ -1694,7 +1825,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
      * as the symbols they stand for (area grows with casualties). */
     int sizes[3], nsizes = 0, most = 0;
     size_t np = im_points_count(m->points);
-    for (size_t i = 0; np <= 5000 && i < np; i++) {
+    for (size_t i = 0; np <= DENSE_POINTS && i < np; i++) {
         int cas;
         im_points_get(m->points, i, NULL, NULL, NULL, &cas);
         most = cas > most ? cas : most;

@@ -51,6 +51,43 @@ int main(void)
     CHECK_STR(im_csv_field(csv, 5), "");
     im_csv_free(csv);
 
+    /* Rows without quotes, each whole on its line, take a quicker way
+     * through the reader, with the same results: blanks, tabs and
+     * non-breaking spaces trimmed, empty fields, a quote inside a field,
+     * blank lines skipped and counted, CRLF, a CR-only end (which leaves
+     * the quick way) and a last row without a line end. */
+    static const char plain[] =
+        "lat,lon,category\n"
+        "27.1, 64.5 ,\tExplosion\xC2\xA0\n"
+        "\n"
+        "  \n"
+        "25.5,,Abduction\r\n"
+        "1,2,say \"no\"\n"
+        "3,4,x\r"
+        "5,6,\xC2\xA0";
+    path = write_file("test_csv_plain.csv", plain, sizeof plain - 1);
+    CHECK(im_csv_open(ctx, path, &csv) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(im_csv_next(csv) == 1, "plain row 1");
+    CHECK_STR(im_csv_field(csv, 0), "27.1");
+    CHECK_STR(im_csv_field(csv, 1), "64.5");
+    CHECK_STR(im_csv_field(csv, 2), "Explosion");
+    CHECK(im_csv_line(csv) == 2, "line %ld", im_csv_line(csv));
+    CHECK(im_csv_next(csv) == 1 && im_csv_nfields(csv) == 3, "plain row 2");
+    CHECK_STR(im_csv_field(csv, 1), "");
+    CHECK_STR(im_csv_field(csv, 2), "Abduction");
+    CHECK(im_csv_line(csv) == 5, "after two blank lines: %ld", im_csv_line(csv));
+    CHECK(im_csv_next(csv) == 1, "plain row 3");
+    CHECK_STR(im_csv_field(csv, 2), "say \"no\"");
+    CHECK(im_csv_next(csv) == 1, "plain row 4");
+    CHECK_STR(im_csv_field(csv, 2), "x");
+    CHECK(im_csv_line(csv) == 7, "line %ld", im_csv_line(csv));
+    CHECK(im_csv_next(csv) == 1, "plain row 5");
+    CHECK_STR(im_csv_field(csv, 0), "5");
+    CHECK_STR(im_csv_field(csv, 2), "");
+    CHECK(im_csv_line(csv) == 8, "line %ld", im_csv_line(csv));
+    CHECK(im_csv_next(csv) == 0, "plain end");
+    im_csv_free(csv);
+
     static const char bad[] = "a,b\n1,\"never closed\n";
     path = write_file("test_csv_2.csv", bad, sizeof bad - 1);
     CHECK(im_csv_open(ctx, path, &csv) == IM_OK, "%s", im_ctx_errmsg(ctx));

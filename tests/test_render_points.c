@@ -21,6 +21,16 @@ static int symbol_near(cairo_surface_t *png, double x, double y, double r,
     return 0;
 }
 
+/* Warnings, counted and the last one kept. */
+typedef struct { int n; char last[512]; } warnings_t;
+
+static void on_warning(void *user, const char *message)
+{
+    warnings_t *w = user;
+    w->n++;
+    snprintf(w->last, sizeof w->last, "%s", message);
+}
+
 int main(void)
 {
     char path[1024], data[1024], out[1024];
@@ -75,11 +85,42 @@ int main(void)
     pts = NULL;
     map = NULL;
 
+    /* Coordinates come back exactly as written, whether kept as
+     * ten-millionths of a degree or, from the first that is not one
+     * (nine decimals, an exponent), as doubles. */
+    static const char *const coords[][2] = {
+        {"27.1234567", "66.5"}, {"-0.0", "+64.47897"}, {"25.5", "69"},
+        {"25.123456789", "1e1"}, {"30.2", "67.01"}};
+    snprintf(path, sizeof path, "%s/coords.csv", test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "%s", path);
+    if (f) {
+        fprintf(f, "lat,lon\n");
+        for (size_t i = 0; i < sizeof coords / sizeof *coords; i++)
+            fprintf(f, "%s,%s\n", coords[i][0], coords[i][1]);
+        fclose(f);
+    }
+    CHECK(im_points_read_csv(ctx, gaz, path, &pts) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    for (size_t i = 0; pts && i < sizeof coords / sizeof *coords; i++) {
+        double lon, lat;
+        const char *cat;
+        im_points_get(pts, i, &lon, &lat, &cat, NULL);
+        double want_lat = strtod(coords[i][0], NULL);
+        double want_lon = strtod(coords[i][1], NULL);
+        CHECK(memcmp(&lat, &want_lat, sizeof lat) == 0 &&
+                  memcmp(&lon, &want_lon, sizeof lon) == 0 && !strcmp(cat, ""),
+              "point %zu: %.17g, %.17g, want %s, %s", i, lat, lon,
+              coords[i][0], coords[i][1]);
+    }
+    im_points_free(pts);
+    pts = NULL;
+
     /* Many points (blended straight into the pixels): 4,000 records of
      * one category at one spot and 4,000 of another at a second spot
      * saturate to their category colours; elsewhere the land shows. */
     snprintf(path, sizeof path, "%s/dense.csv", test_tmpdir());
-    FILE *f = fopen(path, "w");
+    f = fopen(path, "w");
     CHECK(f != NULL, "%s", path);
     if (f) {
         fprintf(f, "lat,lon,category\n");
@@ -108,6 +149,49 @@ int main(void)
         CHECK(rgb_distance(c, none) < 0.05, "land between the spots untouched "
               "(%.2f %.2f %.2f)", c.r, c.g, c.b);
     }
+    im_map_free(map);
+    im_points_free(pts);
+
+    /* Dense points partly outside the map: they are counted in one
+     * warning, naming the first, however often the map is written; and
+     * as SVG they are drawn as vector squares in their colour. */
+    f = fopen(path, "w");
+    CHECK(f != NULL, "%s", path);
+    if (f) {
+        fprintf(f, "lat,lon,category\n");
+        for (int i = 0; i < 3000; i++)
+            fprintf(f, "27.0,66.5,Explosion\n25.5,69.0,Abduction\n");
+        fprintf(f, "51.5,-0.12,Explosion\n40.7,-74.0,Explosion\n");
+        fclose(f);
+    }
+    warnings_t w = {0, ""};
+    im_ctx_set_log(ctx, on_warning, &w);
+    CHECK(im_points_read_csv(ctx, gaz, path, &pts) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    CHECK(pts && im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/dense-points.svg", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    CHECK(w.n == 1 && strstr(w.last, "2 incident(s) lie outside the map") &&
+              strstr(w.last, "51.5000, -0.1200"),
+          "%d warning(s), the last: %s", w.n, w.last);
+    f = fopen(out, "r");
+    size_t cap = 1 << 24;
+    char *svg = malloc(cap);
+    size_t got = f && svg ? fread(svg, 1, cap - 1, f) : 0;
+    if (svg)
+        svg[got] = '\0';
+    if (f)
+        fclose(f);
+    /* The squares: a path per category and batch, half opaque. */
+    int squares = 0;
+    for (const char *q = svg; q && (q = strstr(q, "fill-opacity=\"0.5\"")); q++)
+        squares++;
+    CHECK(svg && strstr(svg, "<svg") && squares >= 2, "%s: %d paths of squares",
+          out, squares);
+    free(svg);
+    im_ctx_set_log(ctx, NULL, NULL);
     im_map_free(map);
     im_points_free(pts);
     im_layer_free(layer);

@@ -1,0 +1,25 @@
+/*
+ * points.h: what the renderer reads of located incidents beyond the
+ * public accessors: coordinates in bulk and categories by number, so that
+ * a map of a million points takes neither a call nor a string comparison
+ * per point.
+ */
+#ifndef IM_POINTS_H
+#define IM_POINTS_H
+
+#include "incimap.h"
+
+/* Longitudes and latitudes in degrees of points [first, first + n) into
+ * x[i * stride] and y[i * stride]. */
+void im_points_lonlat(const im_points_t *points, size_t first, size_t n,
+                      double *x, double *y, size_t stride);
+
+/* Categories are numbered in order of first appearance (which is the
+ * order of the legend and of the style's colours); "" is one too. */
+size_t im_points_ncategories(const im_points_t *points);
+const char *im_points_category_name(const im_points_t *points, size_t k);
+size_t im_points_category_count(const im_points_t *points, size_t k);
+/* Number of point i's category. */
+size_t im_points_category(const im_points_t *points, size_t i);
+
+#endif
