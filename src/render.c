@@ -40,7 +40,7 @@ typedef struct { double x, y, w, h; } rect_t;
  * projects them in chunks as it goes rather than keeping them all
  * projected. */
 #define DENSE_POINTS 5000
-#define POINT_CHUNK 16384
+#define POINT_CHUNK 65536
 
 struct im_map {
     im_ctx_t *ctx;
@@ -1602,11 +1602,16 @@ typedef struct {
     int row0, row1;
 } blend_job_t;
 
+/* Rows a blending pass keeps to: a band of them at a time stays in the
+ * processor's cache, where a whole image's random writes would not. */
+#define BLEND_ROWS 32
+
 static int blend_job(void *arg)
 {
     blend_job_t *j = arg;
-    im_blend_squares(j->target, j->px, j->colour, j->rgb, j->n, j->row0,
-                     j->row1);
+    for (int r = j->row0; r < j->row1; r += BLEND_ROWS)
+        im_blend_squares(j->target, j->px, j->colour, j->rgb, j->n, r,
+                         r + BLEND_ROWS < j->row1 ? r + BLEND_ROWS : j->row1);
     return 0;
 }
 
