@@ -1,22 +1,30 @@
 /*
  * png_write.c: the map's PNG encoder.  A map is one opaque image written
  * once, so the encoder is PNG at its simplest: 8-bit RGB, no interlace,
- * the "up" filter on every row, and one zlib stream from libdeflate at
- * level 1, cut into IDAT chunks.  Going through libpng cost as much again
- * as the compression itself (its row transforms and per-row filter
- * selection), and Cairo's own writer compresses at zlib's default level.
- * libdeflate at level 1 takes half the instructions of zlib at level 1
- * and its files are a few percent smaller; on flat-coloured maps they are
- * within a few percent of zlib's level 6.
+ * the "up" filter on every row, and one zlib stream at level 1, cut into
+ * IDAT chunks.  Going through libpng cost as much again as the
+ * compression itself (its row transforms and per-row filter selection),
+ * and Cairo's own writer compresses at zlib's default level.
+ *
+ * The compression is most of the encoder's time and runs on two cores.
+ * libdeflate takes half the instructions of zlib at the same level, but
+ * always ends what it writes with a final block, so it can only write the
+ * end of the stream.  zlib writes the top of the image on the calling
+ * thread and ends it on a byte boundary with a sync flush, without a final
+ * block, while libdeflate writes the rest on a second thread; neither
+ * refers back across the seam, and the two parts concatenate into one
+ * valid stream.  The seam is placed where both take about as long.
  */
 #include "png_write.h"
 
-#include <math.h>
-#include <stdlib.h>
-#include <stdbool.h>
-#include <string.h>
 #include <libdeflate.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
 
 #define IDAT_MAX (1u << 16)
 
@@ -91,6 +99,98 @@ static void filter_up(unsigned char *row, const unsigned char *above, size_t n)
         row[i] = (unsigned char)(row[i] - above[i]);
 }
 
+/* The share of rows zlib compresses on the calling thread while
+ * libdeflate compresses the rest: zlib takes about twice libdeflate's
+ * time per byte. */
+#define SPLIT_SHARE 0.32
+#define SPLIT_MIN_ROWS 64
+
+typedef struct {
+    const unsigned char *in;
+    size_t in_len;
+    unsigned char *out;
+    size_t out_cap, out_len;
+} tail_job_t;
+
+static void *compress_tail(void *arg)
+{
+    tail_job_t *j = arg;
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+    j->out_len = c ? libdeflate_deflate_compress(c, j->in, j->in_len, j->out,
+                                                 j->out_cap)
+                   : 0;
+    libdeflate_free_compressor(c);
+    return NULL;
+}
+
+/* The head's raw deflate blocks, none final, ending byte-aligned. */
+static size_t compress_head(const unsigned char *in, size_t n,
+                            unsigned char *out, size_t cap)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return 0;
+    zs.next_in = (unsigned char *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_SYNC_FLUSH);
+    size_t len = rc == Z_OK && zs.avail_in == 0 ? cap - zs.avail_out : 0;
+    deflateEnd(&zs);
+    return len;
+}
+
+/* One zlib stream of in[0..n): the first `head` bytes by zlib on this
+ * thread and the rest by libdeflate on another (or after it, when no
+ * thread can be started); all by libdeflate when head is 0.  Returns its
+ * length and sets *out (caller frees), or 0. */
+static size_t compress_zlib(const unsigned char *in, size_t n, size_t head,
+                            unsigned char **out)
+{
+    *out = NULL;
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+    if (!c)
+        return 0;
+    size_t tail_cap = libdeflate_deflate_compress_bound(c, n);
+    libdeflate_free_compressor(c);
+    /* zlib's bound, plus the empty block that ends a sync flush. */
+    size_t head_cap = head ? deflateBound(NULL, (uLong)head) + 16 : 0;
+    unsigned char *z = malloc(2 + head_cap + tail_cap + 4);
+    tail_job_t job = {in + head, n - head, NULL, tail_cap, 0};
+    unsigned char *tail = NULL;
+    size_t head_len = 0;
+    if (z && head && (tail = job.out = malloc(tail_cap)) != NULL) {
+        /* Without a second thread the same parts are written in turn, so
+         * that the file is the same. */
+        pthread_t t;
+        bool threaded = pthread_create(&t, NULL, compress_tail, &job) == 0;
+        head_len = compress_head(in, head, z + 2, head_cap);
+        if (threaded)
+            pthread_join(t, NULL);
+        else
+            compress_tail(&job);
+        if (head_len && job.out_len)
+            memcpy(z + 2 + head_len, tail, job.out_len);
+        else
+            job.out_len = 0;
+    } else if (z && !head) {
+        job = (tail_job_t){in, n, z + 2, tail_cap, 0};
+        compress_tail(&job);
+    }
+    free(tail);
+    if (!job.out_len) {
+        free(z);
+        return 0;
+    }
+    z[0] = 0x78; /* deflate, 32 KiB window */
+    z[1] = 0x01; /* fastest; with z[0], a multiple of 31 */
+    size_t len = 2 + head_len + job.out_len;
+    be32(z + len, libdeflate_adler32(1, in, n));
+    *out = z;
+    return len + 4;
+}
+
 int im_png_write(unsigned char *pixels, int w, int h, int stride,
                  double dpi, im_png_sink_fn sink, void *closure)
 {
@@ -115,24 +215,19 @@ int im_png_write(unsigned char *pixels, int w, int h, int stride,
         return rc;
 
     /* All rows packed and filtered in the image's own memory, then
-     * compressed in one call: libdeflate works on whole buffers, which is
+     * compressed from there: libdeflate works on whole buffers, which is
      * what makes it fast. */
     size_t rowlen = (size_t)w * 3 + 1;
     size_t in_len = rowlen * (size_t)h;
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
-    size_t bound = c ? libdeflate_zlib_compress_bound(c, in_len) : 0;
-    unsigned char *z = c ? malloc(bound) : NULL;
-    size_t zlen = 0;
-    if (z) {
-        for (int y = 0; y < h; y++)
-            pack_row(pixels, (size_t)y * (size_t)stride, (size_t)y * rowlen, w);
-        /* Bottom up, so that the row above is still unfiltered. */
-        for (int y = h - 1; y > 0; y--)
-            filter_up(pixels + (size_t)y * rowlen + 1,
-                      pixels + (size_t)(y - 1) * rowlen + 1, rowlen - 1);
-        zlen = libdeflate_zlib_compress(c, pixels, in_len, z, bound);
-    }
-    libdeflate_free_compressor(c);
+    for (int y = 0; y < h; y++)
+        pack_row(pixels, (size_t)y * (size_t)stride, (size_t)y * rowlen, w);
+    /* Bottom up, so that the row above is still unfiltered. */
+    for (int y = h - 1; y > 0; y--)
+        filter_up(pixels + (size_t)y * rowlen + 1,
+                  pixels + (size_t)(y - 1) * rowlen + 1, rowlen - 1);
+    unsigned char *z = NULL;
+    size_t zlen = compress_zlib(pixels, in_len, h >= SPLIT_MIN_ROWS ?
+                                (size_t)(h * SPLIT_SHARE) * rowlen : 0, &z);
     rc = zlen ? 0 : -1;
     for (size_t off = 0; !rc && off < zlen; off += IDAT_MAX)
         rc = chunk(sink, closure, "IDAT", z + off,
