@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define WINDOW (256 * 1024)
 
@@ -42,6 +43,7 @@ struct im_csv {
     char **header;
     int ncols;
     bool converted;     /* the file was cp1252 and data holds its UTF-8 */
+    bool quote;         /* a quote somewhere in the file */
     bool repair;        /* UTF-8 by its BOM, but not valid throughout */
     unsigned char carry[3]; /* repair: a sequence cut by the last read */
     size_t ncarry;
@@ -196,9 +198,11 @@ static size_t cp1252_encode(unsigned char b, char *out)
 }
 
 /* Whether the whole file is valid UTF-8, read in chunks; a sequence cut
- * by a chunk's end is carried into the next. */
-static bool file_is_utf8(FILE *f)
+ * by a chunk's end is carried into the next.  On the way, whether it has
+ * a quote (*quote, valid only when the file is UTF-8). */
+static bool file_is_utf8(FILE *f, bool *quote)
 {
+    *quote = false;
     unsigned char buf[65536 + 4];
     size_t carry = 0;
     for (;;) {
@@ -219,6 +223,8 @@ static bool file_is_utf8(FILE *f)
         }
         if (!valid_utf8(buf, cut))
             return false;
+        if (!*quote && memchr(buf, '"', cut))
+            *quote = true;
         if (last)
             return true;
         carry = n - cut;
@@ -535,7 +541,7 @@ im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
     unsigned char bom[3];
     bool has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
     rewind(f);
-    bool utf8 = file_is_utf8(f);
+    bool utf8 = file_is_utf8(f, &c->quote);
     c->converted = !has_bom && !utf8;
     c->repair = has_bom && !utf8;
     rewind(f);
@@ -640,6 +646,101 @@ int im_csv_nfields(const im_csv_t *c) { return c->nfields; }
 long im_csv_line(const im_csv_t *c) { return c->row_line; }
 const char *im_csv_path(const im_csv_t *c) { return c->path; }
 bool im_csv_was_converted(const im_csv_t *c) { return c->converted; }
+
+bool im_csv_plain(const im_csv_t *c)
+{
+    return !c->converted && !c->repair && !c->quote;
+}
+
+long long im_csv_offset(const im_csv_t *c)
+{
+    return c->consumed - (long long)(c->len - c->pos);
+}
+
+/* Reads count bytes at offset; the count read, short only at the end of
+ * the file, or -1. */
+static long long read_at(int fd, char *buf, size_t count, long long offset)
+{
+    size_t done = 0;
+    while (done < count) {
+        ssize_t r = pread(fd, buf + done, count - done, (off_t)(offset + (long long)done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return (long long)done;
+}
+
+int im_csv_split(const im_csv_t *c, int n, long long *bounds)
+{
+    long long from = im_csv_offset(c), to = c->size;
+    int k = 0;
+    bounds[k++] = from;
+    char buf[4096];
+    for (int i = 1; i < n; i++) {
+        long long at = from + (to - from) * i / n;
+        if (at < bounds[k - 1])
+            at = bounds[k - 1];
+        /* The range ends just after the next line feed at or past at. */
+        for (;;) {
+            long long r = read_at(fileno(c->f), buf, sizeof buf, at);
+            if (r <= 0) {
+                at = to;
+                break;
+            }
+            const char *nl = memchr(buf, '\n', (size_t)r);
+            if (nl) {
+                at += nl - buf + 1;
+                break;
+            }
+            at += r;
+        }
+        if (at >= to)
+            break;
+        if (at > bounds[k - 1])
+            bounds[k++] = at;
+    }
+    bounds[k] = to;
+    return k;
+}
+
+int im_csv_lines(const im_csv_t *c, long long from, long long to, char *buf,
+                 size_t cap, int (*fn)(void *arg, const char *p, size_t n),
+                 void *arg)
+{
+    int fd = fileno(c->f);
+    size_t have = 0;
+    while (from < to || have) {
+        size_t want = cap - have;
+        if ((long long)want > to - from)
+            want = (size_t)(to - from);
+        long long r = read_at(fd, buf + have, want, from);
+        if (r < 0)
+            return -1;
+        from += r;
+        have += (size_t)r;
+        bool end = from >= to || (size_t)r < want;
+        size_t cut = have;
+        if (!end) {
+            while (cut && buf[cut - 1] != '\n')
+                cut--;
+            if (!cut)
+                return -2;
+        }
+        int s = fn(arg, buf, cut);
+        if (s)
+            return s;
+        memmove(buf, buf + cut, have - cut);
+        have -= cut;
+        if (end)
+            break;
+    }
+    return 0;
+}
 
 double im_csv_progress(const im_csv_t *c)
 {

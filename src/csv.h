@@ -49,4 +49,26 @@ double im_csv_progress(const im_csv_t *csv);
  * way; this lets an importer report the guess. */
 bool im_csv_was_converted(const im_csv_t *csv);
 
+/* Whether the rest of the file can be cut into rows at its line feeds
+ * and read in pieces: it is read as it stands (UTF-8, neither converted
+ * nor repaired) and has no quote anywhere, so no line feed lies inside a
+ * field.  Rows read that way must still be checked for what the reader
+ * would change (blank ends, NUL bytes, lone CRs). */
+bool im_csv_plain(const im_csv_t *csv);
+/* Byte offset in the file of the row after the current one (only
+ * meaningful when im_csv_plain). */
+long long im_csv_offset(const im_csv_t *csv);
+/* Cuts the rest of the file, from im_csv_offset, into at most n ranges
+ * of whole lines, bounds[0] < ... < bounds[k] (room for n + 1), each
+ * ending just after a line feed or at the end of the file; returns k. */
+int im_csv_split(const im_csv_t *csv, int n, long long *bounds);
+/* Reads bytes [from, to) of the file through buf (cap bytes) and hands
+ * them to fn in blocks of whole lines, each ending just after a line feed
+ * but the last, which ends at to.  Threads may read ranges at the same
+ * time.  Returns 0, what fn returned if not 0, -1 on a read error or -2
+ * for a line longer than cap. */
+int im_csv_lines(const im_csv_t *csv, long long from, long long to, char *buf,
+                 size_t cap, int (*fn)(void *arg, const char *p, size_t n),
+                 void *arg);
+
 #endif
