@@ -27,4 +27,31 @@ void im_blend_squares(const im_blend_target_t *t, const im_xy_t *xy,
                       const uint8_t *colour, const uint32_t *rgb, size_t n,
                       int row0, int row1);
 
+/* Squares sorted once into bands of rows, each band's in their order
+ * (by their numbers):
+ * a pass over a band then reads only the squares that reach it, where
+ * passes over the whole list for each band read every square every
+ * time.  Owned by the caller; zero it before first use, and free it with
+ * im_blend_bands_free. */
+typedef struct {
+    int band_rows, nbands;
+    size_t *start;          /* band k's squares: [start[k], start[k + 1]) */
+    uint16_t *index;        /* of index */
+    uint32_t *span;         /* scratch: each square's first and last band */
+    size_t cap, start_cap, span_cap;
+} im_blend_bands_t;
+
+/* Sorts n squares (up to 65,536) centred on xy into bands of band_rows
+ * rows of t's image, by number; squares that reach no pixel of the clip
+ * are left out.  -1 when out of memory. */
+int im_blend_sort(im_blend_bands_t *b, const im_blend_target_t *t,
+                  const im_xy_t *xy, size_t n, int band_rows);
+/* Blends band k's squares (xy and colour as sorted) into its rows:
+ * blending every band, in any order and on any threads, gives the bytes
+ * of im_blend_squares over the whole image. */
+void im_blend_band(const im_blend_target_t *t, const im_blend_bands_t *b,
+                   const im_xy_t *xy, const uint8_t *colour,
+                   const uint32_t *rgb, int k);
+void im_blend_bands_free(im_blend_bands_t *b);
+
 #endif

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <threads.h>
 #include <unistd.h>
 
@@ -1538,9 +1539,16 @@ typedef struct {
     uint8_t *colour;          /* their colours' numbers, or NULL */
     int ncat;
     const cairo_matrix_t *mx; /* page to device, or NULL */
+    const im_blend_target_t *target; /* to sort the points for, or NULL */
+    im_blend_bands_t *bands;
     bool failed;
     size_t out, first_out;    /* points outside the frame; the first */
 } project_job_t;
+
+/* Rows of a band: a band's pixels stay in the processor's cache while
+ * its squares are blended, where a whole image's random writes would
+ * not. */
+#define BLEND_ROWS 32
 
 static int project_job(void *arg)
 {
@@ -1557,19 +1565,32 @@ static int project_job(void *arg)
         size_t k = im_points_category(j->m->points, j->first + i);
         j->colour[i] = (uint8_t)(k < (size_t)j->ncat ? k : (size_t)j->ncat);
     }
+    if (j->target && !j->failed &&
+        im_blend_sort(j->bands, j->target, j->px, j->n, BLEND_ROWS))
+        j->failed = true;
     return 0;
 }
 
 /* Points outside the frame while a map's dense points are drawn. */
 typedef struct { size_t out, first; } outside_t;
 
+/* A chunk's shares, each sorted into bands of rows by the thread that
+ * projected it: a band's squares are share 0's, then share 1's... */
+typedef struct {
+    int n;
+    size_t first[MAX_THREADS];   /* of each share, in the chunk */
+    im_blend_bands_t bands[MAX_THREADS];
+} shares_t;
+
 /* Points [first, first + n) in pixels into px (and their colours'
  * numbers into colour, if not NULL), split between threads when the
- * projection allows, with those outside the frame counted into *o.
- * False if a point cannot be projected. */
+ * projection allows, with those outside the frame counted into *o, and
+ * sorted into sh for target if not NULL.  False if a point cannot be
+ * projected or there is no memory to sort. */
 static bool project_chunk(const im_map_t *m, size_t first, size_t n,
                           im_xy_t *px, uint8_t *colour, int ncat,
-                          const cairo_matrix_t *mx, int threads, outside_t *o)
+                          const cairo_matrix_t *mx, int threads, outside_t *o,
+                          const im_blend_target_t *target, shares_t *sh)
 {
     project_job_t jobs[MAX_THREADS];
     if (!im_proj_shareable(m->proj))
@@ -1579,9 +1600,14 @@ static bool project_chunk(const im_map_t *m, size_t first, size_t n,
         size_t a = (size_t)t * share < n ? (size_t)t * share : n;
         size_t b = a + share < n ? a + share : n;
         jobs[t] = (project_job_t){m, first + a, b - a, px + a,
-                                  colour ? colour + a : NULL, ncat, mx, false,
+                                  colour ? colour + a : NULL, ncat, mx,
+                                  target, sh ? &sh->bands[t] : NULL, false,
                                   0, 0};
+        if (sh)
+            sh->first[t] = a;
     }
+    if (sh)
+        sh->n = threads;
     run_jobs(project_job, jobs, sizeof *jobs, threads);
     for (int t = 0; t < threads; t++) {
         if (jobs[t].failed)
@@ -1595,23 +1621,24 @@ static bool project_chunk(const im_map_t *m, size_t first, size_t n,
 
 typedef struct {
     const im_blend_target_t *target;
+    const shares_t *sh;
     const im_xy_t *px;
     const uint8_t *colour;
     const uint32_t *rgb;
-    size_t n;
-    int row0, row1;
+    atomic_int *next;         /* the next band no thread has taken */
 } blend_job_t;
 
-/* Rows a blending pass keeps to: a band of them at a time stays in the
- * processor's cache, where a whole image's random writes would not. */
-#define BLEND_ROWS 32
-
+/* Bands are taken one at a time by whichever thread is free, as points
+ * crowd into some bands and leave others empty. */
 static int blend_job(void *arg)
 {
     blend_job_t *j = arg;
-    for (int r = j->row0; r < j->row1; r += BLEND_ROWS)
-        im_blend_squares(j->target, j->px, j->colour, j->rgb, j->n, r,
-                         r + BLEND_ROWS < j->row1 ? r + BLEND_ROWS : j->row1);
+    const shares_t *sh = j->sh;
+    int k;
+    while ((k = atomic_fetch_add(j->next, 1)) < sh->bands[0].nbands)
+        for (int t = 0; t < sh->n; t++)
+            im_blend_band(j->target, &sh->bands[t], j->px + sh->first[t],
+                          j->colour + sh->first[t], j->rgb, k);
     return 0;
 }
 
@@ -1619,8 +1646,8 @@ static int blend_job(void *arg)
  * transparency to show density; circles and outlines would take seconds
  * and hide each other anyway.  On a raster page they are blended straight
  * into its pixels, a chunk of points at a time: each thread projects a
- * share of the chunk, then blends the whole chunk into its own band of
- * rows.  Returns false, having drawn nothing, when the page is not an
+ * share of the chunk; the chunk is sorted into bands of rows; then the
+ * threads blend a band at a time.  Returns false, having drawn nothing, when the page is not an
  * image surface or is rotated. */
 static bool blend_dense_points(cairo_t *cr, im_map_t *m, int ncat, double h,
                                double alpha, outside_t *o)
@@ -1657,19 +1684,23 @@ static bool blend_dense_points(cairo_t *cr, im_map_t *m, int ncat, double h,
     uint8_t *colour = malloc(chunk ? chunk : 1);
     int threads = point_threads(np);
     blend_job_t jobs[MAX_THREADS];
+    shares_t sh = {0};
     for (size_t c = 0; px && colour && c < np; c += chunk) {
         size_t n = np - c < chunk ? np - c : chunk;
-        if (!project_chunk(m, c, n, px, colour, ncat, &mx, threads, o)) {
+        if (!project_chunk(m, c, n, px, colour, ncat, &mx, threads, o, &t,
+                           &sh)) {
             m->draw_failed = true;
             break;
         }
+        atomic_int next = 0;
         for (int k = 0; k < threads; k++)
-            jobs[k] = (blend_job_t){&t, px, colour, rgb, n, H * k / threads,
-                                    H * (k + 1) / threads};
+            jobs[k] = (blend_job_t){&t, &sh, px, colour, rgb, &next};
         run_jobs(blend_job, jobs, sizeof *jobs, threads);
     }
     if (!px || !colour)
         m->draw_failed = true;
+    for (int k = 0; k < MAX_THREADS; k++)
+        im_blend_bands_free(&sh.bands[k]);
     free(px);
     free(colour);
     cairo_surface_mark_dirty(target);
@@ -1701,7 +1732,8 @@ static void draw_dense_points(cairo_t *cr, im_map_t *m, int ncat)
         size_t batch = 0;
         for (size_t c = 0; c < np; c += chunk) {
             size_t n = np - c < chunk ? np - c : chunk;
-            if (!project_chunk(m, c, n, px, colour, ncat, NULL, 1, &o)) {
+            if (!project_chunk(m, c, n, px, colour, ncat, NULL, 1, &o, NULL,
+                               NULL)) {
                 m->draw_failed = true;
                 goto done;
             }

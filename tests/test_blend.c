@@ -1,8 +1,9 @@
 /*
  * test_blend.c: squares blended straight into an image's pixels look as
  * Cairo draws them (same coverage at the edges, same colour inside), stay
- * inside the clip, and come out byte for byte the same when the image is
- * drawn in bands as when it is drawn whole.
+ * inside the clip, come out byte for byte as the plain per-pixel
+ * arithmetic gives them, and the same when the image is drawn in bands
+ * (sorted or not, in any order) as when it is drawn whole.
  */
 #include "blend.h"
 #include "testlib.h"
@@ -49,8 +50,109 @@ static im_blend_target_t target_of(cairo_surface_t *s, double half)
                                0, 0, W, H, half, half, 0.5};
 }
 
+/* The blend as first written, one channel pair at a time in plain C:
+ * what the faster code must match byte for byte. */
+static double cover(int i, double lo, double hi)
+{
+    double a = lo > i ? lo : i, b = hi < i + 1.0 ? hi : i + 1.0;
+    return b > a ? b - a : 0;
+}
+
+static void reference(const im_blend_target_t *t, const im_xy_t *xy,
+                      const uint8_t *colour, const uint32_t *rgb, size_t n)
+{
+    double scale = t->alpha * 256;
+    for (size_t i = 0; i < n; i++) {
+        double y0 = fmax(xy[i].y - t->half_h, t->y0), y1 = fmin(xy[i].y + t->half_h, t->y1);
+        double x0 = fmax(xy[i].x - t->half_w, t->x0), x1 = fmin(xy[i].x + t->half_w, t->x1);
+        if (!(y0 < y1) || !(x0 < x1))
+            continue;
+        uint32_t c = rgb[colour[i]];
+        int px1 = (int)ceil(x1);
+        if (px1 - (int)x0 > 16)
+            px1 = (int)x0 + 16;
+        for (int py = (int)y0; py < (int)ceil(y1); py++)
+            for (int px = (int)x0; px < px1; px++) {
+                uint32_t a = (uint32_t)(cover(py, y0, y1) *
+                                        (cover(px, x0, x1) * scale) + 0.5);
+                unsigned char *p = t->data + py * t->stride + px * 4;
+                uint32_t d = *(uint32_t *)(void *)p, out = d & 0xff000000u;
+                for (int k = 0; k < 24; k += 8)
+                    out |= (((c >> k & 255) * a + (d >> k & 255) * (256 - a)) >> 8)
+                           << k;
+                *(uint32_t *)(void *)p = out;
+            }
+    }
+}
+
+static int same_image(cairo_surface_t *a, cairo_surface_t *b)
+{
+    int same = 1;
+    for (int y = 0; y < H; y++)
+        same &= memcmp(cairo_image_surface_get_data(a) +
+                           y * cairo_image_surface_get_stride(a),
+                       cairo_image_surface_get_data(b) +
+                           y * cairo_image_surface_get_stride(b),
+                       W * 4) == 0;
+    return same;
+}
+
+/* Many squares at random, of several sizes and opacities, some across
+ * the clip's and the image's edges: the same bytes as the reference,
+ * drawn whole, and sorted into bands of 5 rows in two shares, blended
+ * from the last band to the first. */
+static void random_squares(void)
+{
+    enum { N = 600 };
+    static im_xy_t xy[N];
+    static uint8_t colour[N];
+    const uint32_t rgb[] = {0xd95f02, 0x7570b3, 0x1b9e77, 0xffffff};
+    uint32_t r = 12345;
+    for (int i = 0; i < N; i++) {
+        r = r * 1103515245u + 12345u;
+        xy[i].x = (r >> 8 & 0xffff) / 65536.0 * (W + 8) - 4;
+        r = r * 1103515245u + 12345u;
+        xy[i].y = (r >> 8 & 0xffff) / 65536.0 * (H + 8) - 4;
+        colour[i] = (uint8_t)(r >> 28 & 3);
+    }
+    const double halves[] = {0.3, 1.62, 2.88, 5.5, 9.1};
+    const double alphas[] = {0.5, 1.0, 0.13};
+    for (int h = 0; h < 5; h++)
+        for (int al = 0; al < 3; al++) {
+            cairo_surface_t *want = page(), *whole = page(), *bands = page();
+            im_blend_target_t t = target_of(want, halves[h]);
+            t.x0 = 1.5, t.y0 = 2.25, t.x1 = W - 3.5, t.y1 = H - 0.5;
+            t.alpha = alphas[al];
+            reference(&t, xy, colour, rgb, N);
+            t.data = cairo_image_surface_get_data(whole);
+            im_blend_squares(&t, xy, colour, rgb, N, 0, H);
+            CHECK(same_image(whole, want), "half %g, alpha %g: not the "
+                  "reference's bytes", halves[h], alphas[al]);
+            t.data = cairo_image_surface_get_data(bands);
+            im_blend_bands_t b[2] = {{0}, {0}};
+            size_t first[2] = {0, N / 3};
+            CHECK(im_blend_sort(&b[0], &t, xy, first[1], 5) == 0 &&
+                      im_blend_sort(&b[1], &t, xy + first[1], N - first[1], 5) == 0,
+                  "sort");
+            CHECK(b[0].nbands == (H + 4) / 5, "%d bands", b[0].nbands);
+            for (int k = b[0].nbands - 1; k >= 0; k--)
+                for (int s = 0; s < 2; s++)
+                    im_blend_band(&t, &b[s], xy + first[s], colour + first[s],
+                                  rgb, k);
+            CHECK(same_image(bands, want), "half %g, alpha %g: sorted into "
+                  "bands, not the reference's bytes", halves[h], alphas[al]);
+            im_blend_bands_free(&b[0]);
+            im_blend_bands_free(&b[1]);
+            cairo_surface_destroy(want);
+            cairo_surface_destroy(whole);
+            cairo_surface_destroy(bands);
+        }
+}
+
 int main(void)
 {
+    random_squares();
+
     /* Squares of a point map (half side 1.62 px at 1920 x 1080) at
      * fractional and whole positions, two of them overlapping. */
     const im_xy_t xy[] = {{10.3, 12.7}, {20.0, 20.0}, {33.55, 9.25},
@@ -103,14 +205,8 @@ int main(void)
     im_blend_squares(&t, xy, colour, rgb, n, 0, 11);
     im_blend_squares(&t, xy, colour, rgb, n, 11, 20);
     im_blend_squares(&t, xy, colour, rgb, n, 20, H);
-    int same = 1;
-    for (int y = 0; y < H; y++)
-        same &= memcmp(cairo_image_surface_get_data(banded) +
-                           y * cairo_image_surface_get_stride(banded),
-                       cairo_image_surface_get_data(blended) +
-                           y * cairo_image_surface_get_stride(blended),
-                       W * 4) == 0;
-    CHECK(same, "bands drawn apart differ from the image drawn whole");
+    CHECK(same_image(banded, blended),
+          "bands drawn apart differ from the image drawn whole");
 
     /* The clip holds: a square across its edge is cut there. */
     cairo_surface_t *clipped = page();
