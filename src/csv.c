@@ -44,6 +44,7 @@ struct im_csv {
     int ncols;
     bool converted;     /* the file was cp1252 and data holds its UTF-8 */
     bool quote;         /* a quote somewhere in the file */
+    bool unchecked;     /* opened deferred: only the header is checked */
     bool repair;        /* UTF-8 by its BOM, but not valid throughout */
     unsigned char carry[3]; /* repair: a sequence cut by the last read */
     size_t ncarry;
@@ -502,13 +503,70 @@ nomem:
     return -1;
 }
 
+static im_status_t open_csv(im_ctx_t *ctx, const char *path,
+                            size_t window_bytes, bool defer, im_csv_t **out);
+
 im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out)
 {
-    return im_csv_open_window(ctx, path, WINDOW, out);
+    return open_csv(ctx, path, WINDOW, false, out);
 }
 
 im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
                                size_t window_bytes, im_csv_t **out)
+{
+    return open_csv(ctx, path, window_bytes, false, out);
+}
+
+im_status_t im_csv_open_deferred(im_ctx_t *ctx, const char *path,
+                                 im_csv_t **out)
+{
+    return open_csv(ctx, path, WINDOW, true, out);
+}
+
+/* Whether the file's first line is there, ends in a line feed, and is
+ * plain ASCII without a quote: a header that reads the same whatever the
+ * rest of the file turns out to be. */
+static bool plain_header(FILE *f)
+{
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if (ch == '\n')
+            return i > 0;
+        if (ch == 0 || ch >= 0x80 || ch == '"' || ch == '\r')
+            return false;
+    }
+    return false;
+}
+
+/* The check a deferred open left for later, made before the first row
+ * is read: reading goes on from the row after the header, the window
+ * refilled as a plain open would have filled it. */
+static int finish_check(im_csv_t *c)
+{
+    long long at = im_csv_offset(c);
+    rewind(c->f);
+    bool utf8 = file_is_utf8(c->f, &c->quote);
+    c->converted = !utf8;
+    c->unchecked = false;
+    if (c->converted && !(c->raw = malloc(c->window / 3 + 3))) {
+        im_error(c->ctx, IM_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    if (ferror(c->f) || fseeko(c->f, (off_t)at, SEEK_SET) != 0) {
+        im_error(c->ctx, IM_ERR_IO, "cannot read '%s': %s", c->path,
+                 strerror(errno));
+        return -1;
+    }
+    c->len = c->pos = 0;
+    c->consumed = at;
+    c->eof = false;
+    return 0;
+}
+
+static im_status_t open_csv(im_ctx_t *ctx, const char *path,
+                            size_t window_bytes, bool defer, im_csv_t **out)
 {
     *out = NULL;
     /* Each refill must be able to add at least a few bytes (a third of
@@ -541,7 +599,12 @@ im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
     unsigned char bom[3];
     bool has_bom = fread(bom, 1, 3, f) == 3 && memcmp(bom, "\xEF\xBB\xBF", 3) == 0;
     rewind(f);
-    bool utf8 = file_is_utf8(f, &c->quote);
+    /* A file that holds nothing but ASCII before its first line feed can
+     * have the rest checked later: by the general reader before its first
+     * row, or by whoever reads the rows in pieces. */
+    c->unchecked = defer && !has_bom && plain_header(f);
+    rewind(f);
+    bool utf8 = c->unchecked || file_is_utf8(f, &c->quote);
     c->converted = !has_bom && !utf8;
     c->repair = has_bom && !utf8;
     rewind(f);
@@ -614,6 +677,8 @@ const char *im_csv_header(const im_csv_t *c, int col)
 
 int im_csv_next(im_csv_t *c)
 {
+    if (c->unchecked && finish_check(c))
+        return -1;
     int r = read_row(c);
     if (r <= 0)
         return r;
@@ -762,4 +827,9 @@ void im_csv_write_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+bool im_csv_utf8(const char *s, size_t n)
+{
+    return valid_utf8((const unsigned char *)s, n);
 }

@@ -20,6 +20,13 @@ im_status_t im_csv_open(im_ctx_t *ctx, const char *path, im_csv_t **out);
  * ends and UTF-8 sequences fall across its edges. */
 im_status_t im_csv_open_window(im_ctx_t *ctx, const char *path,
                                size_t window_bytes, im_csv_t **out);
+/* The same, but the file past its header is checked (for UTF-8 and
+ * quotes) only when the first row is read, if its header is plain ASCII:
+ * a reader that reads the rows in pieces checks its own (see
+ * im_csv_plain) and saves a pass over the file.  Until then
+ * im_csv_was_converted says false. */
+im_status_t im_csv_open_deferred(im_ctx_t *ctx, const char *path,
+                                 im_csv_t **out);
 void im_csv_free(im_csv_t *csv);
 /* Index of the column whose header equals name ignoring case, or -1. */
 int im_csv_column(const im_csv_t *csv, const char *name);
@@ -53,11 +60,17 @@ bool im_csv_was_converted(const im_csv_t *csv);
  * and read in pieces: it is read as it stands (UTF-8, neither converted
  * nor repaired) and has no quote anywhere, so no line feed lies inside a
  * field.  Rows read that way must still be checked for what the reader
- * would change (blank ends, NUL bytes, lone CRs). */
+ * would change (blank ends, NUL bytes, lone CRs).  After a deferred open
+ * this is so as far as checked: whoever reads the rows in pieces must
+ * give up on a quote or invalid UTF-8 (im_csv_utf8), as the whole file
+ * would then be read otherwise. */
 bool im_csv_plain(const im_csv_t *csv);
 /* Byte offset in the file of the row after the current one (only
  * meaningful when im_csv_plain). */
 long long im_csv_offset(const im_csv_t *csv);
+/* Whether s[0, n) is UTF-8 as the reader takes it (strict: no overlong
+ * forms, surrogates or code points past U+10FFFF). */
+bool im_csv_utf8(const char *s, size_t n);
 /* Cuts the rest of the file, from im_csv_offset, into at most n ranges
  * of whole lines, bounds[0] < ... < bounds[k] (room for n + 1), each
  * ending just after a line feed or at the end of the file; returns k. */

@@ -429,16 +429,25 @@ static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
     return s;
 }
 
-/* End of the field at s: the next comma, CR, LF or NUL. */
+/* End of the field at s: the next comma, quote, CR, LF or NUL (only the
+ * first ends a field in a plain file); NULL if the field is not UTF-8.
+ * The file was opened without checking its rows, so this is where they
+ * are checked. */
 static const char *bulk_field_end(const char *s)
 {
+    const char *start = s;
+    unsigned high = 0;
     for (;; s++) {
         unsigned char ch = (unsigned char)*s;
+        high |= ch;
         if (ch > ',')
             continue;
-        if (ch == ',' || ch == '\n' || ch == '\r' || ch == '\0')
-            return s;
+        if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r' || ch == '\0')
+            break;
     }
+    if ((high & 0x80) && !im_csv_utf8(start, (size_t)(s - start)))
+        return NULL;
+    return s;
 }
 
 static long bulk_intern(bulk_part_t *B, const char *s, size_t len)
@@ -712,7 +721,9 @@ im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     static const char *const cat_names[] = {"category", "event_type", NULL};
     *out = NULL;
     im_csv_t *csv;
-    im_status_t st = im_csv_open(ctx, path, &csv);
+    /* Deferred: a plain file's rows are checked as they are read in
+     * ranges, and any other file is checked before its first row. */
+    im_status_t st = im_csv_open_deferred(ctx, path, &csv);
     if (st)
         return st;
     int col[5] = {first_column(csv, lat_names), first_column(csv, lon_names),

@@ -149,6 +149,11 @@ int main(void)
     compare(ctx, gaz, "tab after category", ROWS - 100, "27.5,64.25,IED\t");
     compare(ctx, gaz, "no-break space", ROWS - 100, "27.5,64.25,IED\xc2\xa0");
     compare(ctx, gaz, "nine decimals", ROWS - 100, "27.123456789,64.5,IED");
+    /* The rows are checked as they are read: a late quote, or a byte
+     * that is not UTF-8 (the whole file is then Windows-1252). */
+    compare(ctx, gaz, "late quote", ROWS - 100, "27.5,64.5,\"IED, remote\"");
+    compare(ctx, gaz, "cp1252", ROWS - 100, "27.5,64.5,Attaque \xe0 la grenade");
+    compare(ctx, gaz, "UTF-8", ROWS - 100, "27.5,64.5,Attaque \xc3\xa0 la grenade");
     compare(ctx, gaz, "lone CR", ROWS - 100, "27.5,64.5,IED\r28.5,65.5,Raid");
 
     /* An error late in the file names its line, as the general reader
