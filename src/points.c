@@ -392,12 +392,13 @@ typedef struct {
     uint16_t *cat;              /* numbers in this range's own order */
     char **names;               /* its categories in order of appearance */
     size_t *lens, *counts;
+    uint64_t (*keys)[2];        /* their first 16 bytes, zero padded */
     size_t ncat, last;
 } bulk_part_t;
 
 /* A coordinate at s as parse_e7 reads it, ending at a field's end;
  * the end, or NULL. */
-static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
+static const char *bulk_e7_any(const char *s, uint32_t limit7, int32_t *out)
 {
     static const uint32_t scale[8] = {10000000, 1000000, 100000, 10000,
                                       1000,     100,     10,     1};
@@ -429,11 +430,68 @@ static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
     return s;
 }
 
+/* Bytes read from s on: lines handed to bulk_line are followed by this
+ * many readable bytes, so that eight can be read at a time. */
+#define BULK_SLACK 16
+
+static uint64_t load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static unsigned first_byte(uint64_t t)   /* t has a bit in 0x80.. set */
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(t) >> 3;
+#else
+    unsigned k = 0;
+    while (!(t & 0x80))
+        t >>= 8, k++;
+    return k;
+#endif
+}
+
+/* The same for the usual form, one to three digits, a point and up to
+ * seven decimals, with the decimals taken eight bytes at a time (as
+ * little-endian digits, the first the most significant); any other form
+ * goes to bulk_e7_any. */
+static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
+{
+    const char *p = s + (*s == '-');
+    uint32_t ints = 0;
+    int k = 0;
+    unsigned d;
+    while (k < 3 && (d = (unsigned)(unsigned char)p[k] - '0') <= 9)
+        ints = ints * 10 + d, k++;
+    if (k == 0 || p[k] != '.')
+        return bulk_e7_any(s, limit7, out);
+    p += k + 1;
+    uint64_t x = load8(p) - 0x3030303030303030u;
+    /* A byte above 9 after the subtraction is not a digit; borrows only
+     * disturb bytes after the first such one. */
+    uint64_t t = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
+    if (!t)
+        return bulk_e7_any(s, limit7, out);   /* eight decimals or more */
+    unsigned n = first_byte(t);
+    /* A zero, the decimals, zeros: the decimals as ten-millionths. */
+    uint64_t v = n ? (x & (~0ull >> (64 - 8 * n))) << 8 : 0;
+    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffu;
+    v = (v * 6553601 >> 16) & 0x0000ffff0000ffffu;
+    v = v * 42949672960001u >> 32;
+    uint64_t e7 = (uint64_t)ints * 10000000u + v;
+    if (e7 > limit7 || (*s == '-' && e7 == 0))
+        return NULL;
+    *out = *s == '-' ? -(int32_t)e7 : (int32_t)e7;
+    return p + n;
+}
+
 /* End of the field at s: the next comma, quote, CR, LF or NUL (only the
  * first ends a field in a plain file); NULL if the field is not UTF-8.
  * The file was opened without checking its rows, so this is where they
  * are checked. */
-static const char *bulk_field_end(const char *s)
+static const char *bulk_field_end_any(const char *s)
 {
     const char *start = s;
     unsigned high = 0;
@@ -450,13 +508,49 @@ static const char *bulk_field_end(const char *s)
     return s;
 }
 
+/* The same eight bytes at a time while they are ASCII above the comma. */
+static const char *bulk_field_end(const char *s)
+{
+    const char *start = s;
+    for (;;) {
+        uint64_t w = load8(s);
+        /* Bytes below 0x2d borrow, bytes from 0x80 are high already. */
+        uint64_t t = ((w - 0x2d2d2d2d2d2d2d2du) | w) & 0x8080808080808080u;
+        if (!t) {
+            s += 8;
+            continue;
+        }
+        s += first_byte(t);
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x80)
+            return bulk_field_end_any(start);
+        if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r' || ch == '\0')
+            return s;
+        s++;   /* a blank or a symbol below the comma: still the field */
+    }
+}
+
+/* Whether category i is s[0, len), whose first 16 bytes are key. */
+static bool bulk_same(const bulk_part_t *B, size_t i, const char *s, size_t len,
+                      const uint64_t *key)
+{
+    return B->lens[i] == len && B->keys[i][0] == key[0] &&
+           B->keys[i][1] == key[1] &&
+           (len <= 16 || memcmp(B->names[i] + 16, s + 16, len - 16) == 0);
+}
+
 static long bulk_intern(bulk_part_t *B, const char *s, size_t len)
 {
-    if (B->ncat && B->lens[B->last] == len &&
-        memcmp(B->names[B->last], s, len) == 0)
+    /* The bytes after the name are readable (BULK_SLACK) but not its. */
+    uint64_t key[2] = {load8(s), load8(s + 8)};
+    if (len < 16) {
+        key[1] = len <= 8 ? 0 : key[1] & (~0ull >> (64 - 8 * (len - 8)));
+        key[0] = len >= 8 ? key[0] : len ? key[0] & (~0ull >> (64 - 8 * len)) : 0;
+    }
+    if (B->ncat && bulk_same(B, B->last, s, len, key))
         return (long)B->last;
     for (size_t i = 0; i < B->ncat; i++)
-        if (B->lens[i] == len && memcmp(B->names[i], s, len) == 0)
+        if (bulk_same(B, i, s, len, key))
             return (long)(B->last = i);
     if (B->ncat == MAX_CATEGORIES)
         return -1;
@@ -470,8 +564,11 @@ static long bulk_intern(bulk_part_t *B, const char *s, size_t len)
     size_t *counts = realloc(B->counts, (k + 1) * sizeof *counts);
     if (counts)
         B->counts = counts;
+    uint64_t (*keys)[2] = realloc(B->keys, (k + 1) * sizeof *keys);
+    if (keys)
+        B->keys = keys;
     char *name = malloc(len + 1);
-    if (!names || !lens || !counts || !name) {
+    if (!names || !lens || !counts || !keys || !name) {
         free(name);
         return -1;
     }
@@ -479,6 +576,8 @@ static long bulk_intern(bulk_part_t *B, const char *s, size_t len)
     name[len] = '\0';
     names[k] = name;
     lens[k] = len;
+    keys[k][0] = key[0];
+    keys[k][1] = key[1];
     counts[k] = 0;
     B->ncat++;
     return (long)(B->last = k);
@@ -570,7 +669,7 @@ static int bulk_block(void *arg, const char *p, size_t len)
             return B->status = BULK_GIVE_UP;
     if (last < end) {
         size_t n = (size_t)(end - last);
-        char *line = malloc(n + 1);
+        char *line = calloc(1, n + 1 + BULK_SLACK);
         if (!line)
             return B->status = BULK_GIVE_UP;
         memcpy(line, last, n);
@@ -585,7 +684,8 @@ static int bulk_block(void *arg, const char *p, size_t len)
 static int bulk_job(void *arg)
 {
     bulk_part_t *B = arg;
-    char *buf = malloc(BULK_BLOCK);
+    /* Zeroed, so that reads past the data read defined bytes. */
+    char *buf = calloc(1, BULK_BLOCK + BULK_SLACK);
     if (!buf || im_csv_lines(B->csv, B->from, B->to, buf, BULK_BLOCK,
                              bulk_block, B))
         B->status = BULK_GIVE_UP;
@@ -603,6 +703,7 @@ static void bulk_free(bulk_part_t *B)
     free(B->names);
     free(B->lens);
     free(B->counts);
+    free(B->keys);
 }
 
 /* The parts, in order, into P (empty): categories numbered in order of

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 static const char *const cats[] = {"Abduction", "Targeted killing", "IED",
-                                   "Suicide attack", "Grenade", "Raid",
+                                   "Suicide attack", "Grenade", "Targeted bombing",
                                    "Drone strike"};
 
 enum { ROWS = 90000 };
@@ -141,6 +141,14 @@ int main(void)
         TEST_DONE();
 
     compare(ctx, gaz, "plain rows", -1, "");
+    /* Coordinates of other forms read straight: signs, no decimals or
+     * seven, a point with none after it. */
+    compare(ctx, gaz, "negative", ROWS - 100, "-27.5,-64.0000001,IED");
+    compare(ctx, gaz, "seven decimals", ROWS - 100, "27.1234567,164.9999999,IED");
+    compare(ctx, gaz, "bare point", ROWS - 100, "5.,64,IED");
+    compare(ctx, gaz, "short category", ROWS - 100, "27.5,64.5,A");
+    compare(ctx, gaz, "long category", ROWS - 100,
+            "27.5,64.5,Attack on a polling station by unknown gunmen");
     /* Rows late in the file that the ranges hand back: blanks around a
      * value, blanks around a category (\u00a0 too), more decimals than ten-millionths, a lone CR (two rows),
      * and no coordinates but a place the gazetteer cannot know. */
@@ -148,6 +156,8 @@ int main(void)
     compare(ctx, gaz, "blank category", ROWS - 100, "27.5,64.25, IED");
     compare(ctx, gaz, "tab after category", ROWS - 100, "27.5,64.25,IED\t");
     compare(ctx, gaz, "no-break space", ROWS - 100, "27.5,64.25,IED\xc2\xa0");
+    compare(ctx, gaz, "minus zero", ROWS - 100, "-0.0,64.5,IED");
+    compare(ctx, gaz, "eight decimals", ROWS - 100, "27.12345678,64.5,IED");
     compare(ctx, gaz, "nine decimals", ROWS - 100, "27.123456789,64.5,IED");
     /* The rows are checked as they are read: a late quote, or a byte
      * that is not UTF-8 (the whole file is then Windows-1252). */
