@@ -32,12 +32,20 @@ static inline void blend_one(const im_blend_target_t *t, double x, double y,
     /* Red and blue blend as two 16-bit lanes of one word: neither
      * sum reaches 65536, so the lanes never carry into each other. */
     uint32_t s_rb = (c >> 16 & 255) << 16 | (c & 255), s_g = c >> 8 & 255;
-    int px0 = (int)x0, px1 = (int)ceil(x1), py0 = (int)y0, py1 = (int)ceil(y1);
+    /* Everything is inside the image, so truncation is floor, and the
+     * ceiling one more where it cuts anything off. */
+    int px0 = (int)x0, px1 = (int)x1, py0 = (int)y0, py1 = (int)y1;
+    px1 += px1 < x1;
+    py1 += py1 < y1;
     double cover_x[16];
     if (px1 - px0 > 16)
         px1 = px0 + 16;
+    /* Only the first and last pixels are partly covered: between them
+     * span_cover is 1 exactly. */
     for (int px = px0; px < px1; px++)
-        cover_x[px - px0] = span_cover(px, x0, x1) * scale;
+        cover_x[px - px0] = scale;
+    cover_x[0] = span_cover(px0, x0, x1) * scale;
+    cover_x[px1 - 1 - px0] = span_cover(px1 - 1, x0, x1) * scale;
 #ifdef __SSE2__
     /* Two pixels at a time, each channel a 16-bit lane: the same
      * arithmetic as the word-wide blend below, to the same bytes. */
@@ -46,7 +54,7 @@ static inline void blend_one(const im_blend_target_t *t, double x, double y,
     __m128i keep = _mm_set1_epi32((int)0xff000000u);
 #endif
     for (int py = py0; py < py1; py++) {
-        double cy = span_cover(py, y0, y1);
+        double cy = py == py0 || py == py1 - 1 ? span_cover(py, y0, y1) : 1.0;
         uint32_t *row = (uint32_t *)(void *)(t->data + (size_t)py * (size_t)t->stride);
         int px = px0;
 #ifdef __SSE2__
