@@ -771,6 +771,8 @@ static bool bulk_read(im_csv_t *csv, const int *col, int ccat, im_points_t *P)
     long long rest = 0;
     if (im_csv_split(csv, 1, bounds) == 1)
         rest = bounds[1] - bounds[0];
+    if (rest <= 0)   /* nothing after the header, or a size unknown */
+        return false;
     if (rest < BULK_SPLIT_BYTES)
         want = 1;
     int nparts = im_csv_split(csv, want, bounds);
