@@ -26,6 +26,7 @@ struct im_ctx {
     unsigned long warnings;
     void *gdal_handle;           /* the GDAL module, once loaded */
     const im_gdal_api_t *gdal;
+    bool muted;                  /* warnings are dropped */
 };
 
 char *im_strdup(const char *s)
@@ -113,8 +114,17 @@ im_status_t im_error(im_ctx_t *ctx, im_status_t status, const char *fmt, ...)
     return status;
 }
 
+bool im_ctx_mute(im_ctx_t *ctx, bool mute)
+{
+    bool was = ctx->muted;
+    ctx->muted = mute;
+    return was;
+}
+
 void im_warn(im_ctx_t *ctx, const char *fmt, ...)
 {
+    if (ctx->muted)
+        return;
     ctx->warnings++;
     if (!ctx->log)
         return;

@@ -23,6 +23,9 @@ void im_warn(im_ctx_t *ctx, const char *fmt, ...) IM_PRINTF(2, 3);
 unsigned long im_ctx_warnings(const im_ctx_t *ctx);
 /* The cache directory, or NULL. */
 const char *im_ctx_cache_dir(const im_ctx_t *ctx);
+/* Silences warnings (or lets them through again); returns whether they
+ * were silenced before. */
+bool im_ctx_mute(im_ctx_t *ctx, bool mute);
 /* Joins the data directory and a relative path; caller frees. */
 char *im_data_path(const im_ctx_t *ctx, const char *relative);
 char *im_strdup(const char *s);

@@ -628,15 +628,15 @@ static im_status_t import_ogr(im_store_t *store, im_geocoder_t *geo,
     return st;
 }
 
-im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
-                            const char *path, const im_import_options_t *opt,
-                            im_import_report_t *out)
+/* One pass over a CSV file into the store; *again as for
+ * im_store_finish_run. */
+static im_status_t import_csv(im_store_t *store, im_geocoder_t *geo,
+                              const char *path, im_import_options_t o,
+                              im_import_report_t *out, bool *again)
 {
     im_ctx_t *ctx = im_store_ctx(store);
-    im_import_options_t o = opt ? *opt : (im_import_options_t){0};
     memset(out, 0, sizeof *out);
-    if (o.format == IM_FORMAT_OGR)
-        return import_ogr(store, geo, path, &o, out);
+    *again = false;
     import_t im = {.store = store, .geo = geo};
     im_status_t st = im_csv_open(ctx, path, &im.csv);
     if (st)
@@ -780,14 +780,36 @@ im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
         if (st)
             im_store_abort_run(store);
         else
-            st = im_store_finish_run(store, im.run_id, digest.hex, out);
+            st = im_store_finish_run(store, im.run_id, digest.hex, out, again);
     }
-    if (o.progress && !st)
-        o.progress(o.progress_user, 1.0, 1.0);
     if (im.log.rejects && fclose(im.log.rejects) && !st)
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s'", o.rejects_path);
     free(im.seen.key);
     free(im.seen.count);
     im_csv_free(im.csv);
+    return st;
+}
+
+im_status_t im_store_import(im_store_t *store, im_geocoder_t *geo,
+                            const char *path, const im_import_options_t *opt,
+                            im_import_report_t *out)
+{
+    im_ctx_t *ctx = im_store_ctx(store);
+    im_import_options_t o = opt ? *opt : (im_import_options_t){0};
+    memset(out, 0, sizeof *out);
+    if (o.format == IM_FORMAT_OGR)
+        return import_ogr(store, geo, path, &o, out);
+    bool again;
+    im_status_t st = import_csv(store, geo, path, o, out, &again);
+    if (!st && again) {
+        /* Another process created the store while this import was writing
+         * a new one: the rows go into that store now, read again.  Their
+         * warnings were given the first time. */
+        bool muted = im_ctx_mute(ctx, true);
+        st = import_csv(store, geo, path, o, out, &again);
+        im_ctx_mute(ctx, muted);
+    }
+    if (o.progress && !st)
+        o.progress(o.progress_user, 1.0, 1.0);
     return st;
 }

@@ -7,7 +7,9 @@
  */
 #include "store.h"
 #include "context.h"
+#include "store_stage.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +43,13 @@ struct im_store {
     char *fresh_source;   /* a source with no records before this run */
     bool rebuild_indexes; /* the store was empty: indexes built at the end */
     char *known_source;   /* a source that had records */
+    int wait_ms;          /* how long to wait for another writer */
+    /* A new store being written under a temporary name (fd -1 once the
+     * store is at its path): see store_stage.h. */
+    im_stage_t stage;
+    /* Published, but the store could not be opened again at its path:
+     * the handle still reads it, but takes no more imports. */
+    bool orphaned;
 };
 
 /* Each entry moves the schema from version i to i + 1.  Never edit a
@@ -308,8 +317,8 @@ static im_status_t migrate(im_store_t *s)
 
 void im_store_set_wait(im_store_t *s, int seconds)
 {
-    sqlite3_busy_timeout(s->db, seconds > INT32_MAX / 1000 ? INT32_MAX
-                                                           : seconds * 1000);
+    s->wait_ms = seconds > INT32_MAX / 1000 ? INT32_MAX : seconds * 1000;
+    sqlite3_busy_timeout(s->db, s->wait_ms);
 }
 
 /* Turning a new store to WAL takes its exclusive lock.  When another
@@ -327,6 +336,62 @@ static int set_wal(sqlite3 *db)
     return rc;
 }
 
+static void finalize_statements(im_store_t *s)
+{
+    sqlite3_stmt **all[] = {&s->find, &s->insert, &s->insert_new, &s->update,
+                            &s->any, &s->insert_many, &s->max_id, &s->added};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* Opens s->db on file, with the settings of a store at its path, or of a
+ * staged one, and brings its schema up to date.  On failure s->db is
+ * NULL and the message names the store's path. */
+static im_status_t connect(im_store_t *s, const char *file, bool staged)
+{
+    im_status_t st = IM_OK;
+    /* NOMUTEX: a store belongs to one thread (like the context), so
+     * SQLite's per-call locking is pure cost on a million-row import. */
+    if (sqlite3_open_v2(file, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        st = im_error(s->ctx, IM_ERR_IO, "cannot open store '%s': %s", s->path,
+                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    /* A second process importing waits rather than failing at once. */
+    if (!st)
+        sqlite3_busy_timeout(s->db, s->wait_ms);
+    /* A staged store is seen by no other process and is thrown away if
+     * anything fails, so it needs neither the log nor syncs (publishing
+     * syncs it once).  Its journal is kept in memory all the same, so
+     * that a failed import still rolls back to the empty store: it holds
+     * only the few pages that existed when the run began. */
+    if (!st && (staged ? sqlite3_exec(s->db, "PRAGMA journal_mode = MEMORY; "
+                                             "PRAGMA synchronous = OFF",
+                                      NULL, NULL, NULL) != SQLITE_OK
+                       : set_wal(s->db) != SQLITE_OK ||
+                             sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL",
+                                          NULL, NULL, NULL) != SQLITE_OK))
+        st = im_error(s->ctx, IM_ERR_DATA, "%s: not an incimap store: %s",
+                      s->path, sqlite3_errmsg(s->db));
+    if (!st && sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
+                                   /* 64 MB of page cache: an import of a
+                                    * million rows otherwise spends its
+                                    * time re-reading index pages. */
+                                   "PRAGMA cache_size = -65536",
+                            NULL, NULL, NULL) != SQLITE_OK)
+        st = im_error(s->ctx, IM_ERR_DATA, "%s: not an incimap store: %s",
+                      s->path, sqlite3_errmsg(s->db));
+    if (!st)
+        st = migrate(s);
+    if (st) {
+        sqlite3_close(s->db);
+        s->db = NULL;
+    }
+    return st;
+}
+
 im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
 {
     *out = NULL;
@@ -336,29 +401,18 @@ im_status_t im_store_open(im_ctx_t *ctx, const char *path, im_store_t **out)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
     s->ctx = ctx;
-    im_status_t st = IM_OK;
-    /* NOMUTEX: a store belongs to one thread (like the context), so
-     * SQLite's per-call locking is pure cost on a million-row import. */
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK)
-        st = im_error(ctx, IM_ERR_IO, "cannot open store '%s': %s", path,
-                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
-    /* A second process importing waits rather than failing at once. */
-    if (!st)
-        sqlite3_busy_timeout(s->db, 10000);
-    if (!st && (set_wal(s->db) != SQLITE_OK ||
-                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
-                                    "PRAGMA synchronous = NORMAL; "
-                                    /* 64 MB of page cache: an import of a
-                                     * million rows otherwise spends its
-                                     * time re-reading index pages. */
-                                    "PRAGMA cache_size = -65536",
-                             NULL, NULL, NULL) != SQLITE_OK))
-        st = im_error(ctx, IM_ERR_DATA, "%s: not an incimap store: %s", path,
-                      sqlite3_errmsg(s->db));
-    if (!st)
-        st = migrate(s);
+    s->wait_ms = 10000;
+    s->stage.fd = -1;
+    /* A store that does not exist yet is written beside its path; when
+     * that cannot be done, it is created in place as any store is. */
+    im_status_t st = IM_ERR_IO;
+    if (im_stage_wanted(path) && im_stage_create(path, &s->stage)) {
+        st = connect(s, s->stage.tmp, true);
+        if (st)
+            im_stage_discard(&s->stage);
+    }
+    if (st)
+        st = connect(s, path, false);
     if (st) {
         im_store_free(s);
         return st;
@@ -371,18 +425,13 @@ void im_store_free(im_store_t *s)
 {
     if (!s)
         return;
-    sqlite3_finalize(s->find);
-    sqlite3_finalize(s->insert);
-    sqlite3_finalize(s->insert_new);
-    sqlite3_finalize(s->insert_many);
-    sqlite3_finalize(s->max_id);
-    sqlite3_finalize(s->added);
-    sqlite3_finalize(s->update);
-    sqlite3_finalize(s->any);
+    finalize_statements(s);
     totals_clear(&s->totals);
     free(s->fresh_source);
     free(s->known_source);
     sqlite3_close(s->db);
+    /* A store never published (no import committed) leaves nothing. */
+    im_stage_discard(&s->stage);
     free(s->path);
     free(s);
 }
@@ -493,6 +542,10 @@ im_status_t im_store_begin_run(im_store_t *s, const char *file,
                                const char *sha256, const char *format,
                                long *out_run_id)
 {
+    if (s->orphaned)
+        return im_error(s->ctx, IM_ERR_IO,
+                        "%s: the store was created but could not be opened "
+                        "again; open it anew to import into it", s->path);
     im_status_t st = prepare(s);
     if (st)
         return st;
@@ -894,10 +947,49 @@ im_status_t im_store_upsert(im_store_t *s, long run_id, const im_record_t *r,
     return what ? db_fail(s, what) : IM_OK;
 }
 
+/* Moves a staged store whose first run has committed to its path, and
+ * reopens it there.  *again when another process created the store
+ * meanwhile: this run is then not in it and must be made again, which
+ * the handle, now open on that store, is ready for. */
+static im_status_t publish(im_store_t *s, bool *again)
+{
+    /* The data is on disk before the name points at it, so that a crash
+     * can never leave a store that is there but incomplete. */
+    int err = im_stage_sync(&s->stage);
+    if (err) {
+        /* The staged connection still holds the run, which is nowhere
+         * else, and cannot be rolled back now. */
+        im_stage_discard(&s->stage);
+        s->orphaned = true;
+        return im_error(s->ctx, IM_ERR_IO, "cannot write store '%s': %s",
+                        s->path, strerror(err));
+    }
+    /* When link() fails, the path is taken (EEXIST) or cannot be linked
+     * to (a file system without hard links, a staged file removed by
+     * another machine's sweep): the run is made again into the store at
+     * the path, as for any existing store. */
+    bool linked = im_stage_link(&s->stage, s->path) == 0;
+    sqlite3 *staged = s->db;
+    s->db = NULL;
+    finalize_statements(s);
+    im_status_t st = connect(s, s->path, false);
+    if (st) {
+        /* Published, the store is whole and only this handle cannot go on
+         * writing to it; unpublished, the run is lost: a failure. */
+        s->db = staged;
+        s->orphaned = true;
+        return linked ? IM_OK : st;
+    }
+    sqlite3_close(staged);
+    *again = !linked;
+    return IM_OK;
+}
+
 im_status_t im_store_finish_run(im_store_t *s, long run_id,
                                 const char *sha256,
-                                const im_import_report_t *r)
+                                const im_import_report_t *r, bool *again)
 {
+    *again = false;
     char when[32];
     now_utc(when, sizeof when);
     int rc = run_bound(s->db,
@@ -918,7 +1010,7 @@ im_status_t im_store_finish_run(im_store_t *s, long run_id,
         return st;
     }
     checks_on(s);
-    return IM_OK;
+    return s->stage.fd >= 0 ? publish(s, again) : IM_OK;
 }
 
 void im_store_abort_run(im_store_t *s)

@@ -55,10 +55,13 @@ im_status_t im_store_fail(im_store_t *store, const char *what);
 const char *im_store_put_batch(im_store_t *store, long run_id,
                                const im_record_t *recs, int n, long counts[3]);
 /* Records the run's counts (and sha256 unless NULL) and commits, or
- * rolls everything back. */
+ * rolls everything back.  A new store's first run is published at its
+ * path (store_stage.h); *again is set when another process created the
+ * store there meanwhile: the run was then not kept, and must be made
+ * again through the same handle, which is now open on that store. */
 im_status_t im_store_finish_run(im_store_t *store, long run_id,
                                 const char *sha256,
-                                const im_import_report_t *report);
+                                const im_import_report_t *report, bool *again);
 void im_store_abort_run(im_store_t *store);
 im_ctx_t *im_store_ctx(const im_store_t *store);
 /* The SQLite handle, for the modules that query the store. */

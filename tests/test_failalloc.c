@@ -135,16 +135,36 @@ static void ignore_log(void *user, const char *message)
  * rejected row with a rejects report).  The geocoder is built once
  * outside, as freeing one costs more than the whole import; its own
  * allocations are swept apart. */
-static im_status_t import_once(im_ctx_t *ctx, im_geocoder_t *geo)
+static im_status_t import_into(im_ctx_t *ctx, im_geocoder_t *geo, const char *db)
 {
     im_store_t *store = NULL;
     im_import_report_t rep;
     im_import_options_t o = {.source = "faults", .rejects_path = rejects};
-    im_status_t st = im_store_open(ctx, work_db, &store);
+    im_status_t st = im_store_open(ctx, db, &store);
     if (!st)
         st = im_store_import(store, geo, input, &o, &rep);
     im_store_free(store);
     return st;
+}
+
+static im_status_t import_once(im_ctx_t *ctx, im_geocoder_t *geo)
+{
+    return import_into(ctx, geo, work_db);
+}
+
+/* Files in tmp named like a staged store's ("*.tmp"). */
+static int staged_files(void)
+{
+    int n = 0;
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        n += len > 4 && !strcmp(e->d_name + len - 4, ".tmp");
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 /* PDF is left out: our drawing code runs there as for SVG, and the rest
@@ -240,7 +260,7 @@ static bool leaks(const char *what, unsigned long k)
 }
 
 /* A failure found is reproduced alone with:
- * test_failalloc import|geocoder|render K */
+ * test_failalloc import|new|geocoder|render K */
 static unsigned long first_k = 1, only_k;
 
 static unsigned long sweep_import(im_ctx_t *ctx, im_geocoder_t *geo,
@@ -289,6 +309,63 @@ static unsigned long sweep_import(im_ctx_t *ctx, im_geocoder_t *geo,
             break;
     }
     fprintf(stderr, "import: %lu allocations; %d runs failed cleanly, %d "
+                    "recovered (%.1f s)\n", k - 1, failed, survived,
+            now_s() - t0);
+    return k;
+}
+
+/* The first import into a store that does not exist yet, which is
+ * written beside its path and linked into place: a failed one leaves no
+ * store (or, where the store had to be made in place, an empty one) and
+ * no staged file. */
+static unsigned long sweep_new_store(im_ctx_t *ctx, im_geocoder_t *geo,
+                                     store_state_t after)
+{
+    unsigned long k;
+    long long sqlite_before = failalloc_sqlite_used();
+    int failed = 0, survived = 0;
+    double t0 = now_s();
+    for (k = first_k; test_failures < 20 && (!only_k || k <= only_k); k++) {
+        remove_db(work_db);
+        unlink(rejects);
+        failalloc_arm(k);
+        im_status_t st = import_once(ctx, geo);
+        failalloc_disarm();
+        bool fired = failalloc_fired();
+        leaks("new store", k);
+        CHECK(failalloc_sqlite_used() == sqlite_before,
+              "new store, allocation %lu failed: SQLite holds %lld bytes more",
+              k, failalloc_sqlite_used() - sqlite_before);
+        CHECK(staged_files() == 0, "new store, allocation %lu %s: a staged file "
+              "was left", k, fired ? "failed" : "did not fail");
+        if (st) {
+            failed++;
+            CHECK(fired, "new store: import failed with no allocation failing: "
+                  "%s", im_ctx_errmsg(ctx));
+            CHECK(*im_ctx_errmsg(ctx), "new store, allocation %lu failed: "
+                                       "status %d without a message", k, st);
+            store_state_t now = store_state(work_db);
+            CHECK(access(work_db, F_OK) != 0 ||
+                      (!strcmp(now.integrity, "ok") && now.incidents == 0 &&
+                       now.runs == 0),
+                  "new store, allocation %lu failed (%s): a store was left "
+                  "with %ld incidents, %ld runs (%s)", k, im_ctx_errmsg(ctx),
+                  now.incidents, now.runs, now.integrity);
+        } else {
+            survived += fired;
+            store_state_t now = store_state(work_db);
+            CHECK(same_state(now, after),
+                  "new store, allocation %lu %s: reported success but the "
+                  "store holds %s, %ld incidents, %ld runs, %ld in totals; "
+                  "want %s, %ld, %ld, %ld", k,
+                  fired ? "failed" : "did not fail", now.integrity,
+                  now.incidents, now.runs, now.totals, after.integrity,
+                  after.incidents, after.runs, after.totals);
+        }
+        if (!fired)
+            break;
+    }
+    fprintf(stderr, "new store: %lu allocations; %d runs failed cleanly, %d "
                     "recovered (%.1f s)\n", k - 1, failed, survived,
             now_s() - t0);
     return k;
@@ -482,6 +559,18 @@ int main(int argc, char **argv)
         unsigned long ki = sweep_import(ctx, geo, before, after);
         CHECK(only || ki > 50, "the import made only %lu allocations: is "
                                "the library's code found?", ki);
+    }
+    if (!test_failures && (!only || !strcmp(only, "new"))) {
+        remove_db(work_db);
+        CHECK(import_once(ctx, geo) == IM_OK, "%s", im_ctx_errmsg(ctx));
+        store_state_t fresh = store_state(work_db);
+        /* Everything but a4's bad date: 3 + 2 + 19 records. */
+        CHECK(!strcmp(fresh.integrity, "ok") && fresh.incidents == 24 &&
+                  fresh.runs == 1 && fresh.totals == 24,
+              "a new store: %s, %ld incidents, %ld runs, %ld in totals",
+              fresh.integrity, fresh.incidents, fresh.runs, fresh.totals);
+        unsigned long kn = sweep_new_store(ctx, geo, fresh);
+        CHECK(only || kn > 50, "the import made only %lu allocations", kn);
     }
     if (!test_failures && (!only || !strcmp(only, "geocoder")))
         sweep_geocoder(ctx, gaz, layer);

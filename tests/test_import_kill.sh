@@ -29,6 +29,26 @@ wait "$pid" 2>/dev/null
 [ "$(sqlite3 "$db" "SELECT count(*) FROM import_runs")" = 1 ] || fail "the killed run was recorded"
 "$bin" stats --db "$db" --by district --format csv >/dev/null || fail "store usable after kill"
 
+# A first import, into a store that does not exist yet, killed: the store
+# was being written under a temporary name beside its path, so there is
+# no store at all, and the next import sweeps the killed one's file away.
+db=$tmp/new.db
+"$bin" import "$tmp/big.csv" --db "$db" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 100); do
+  compgen -G "$db.*.tmp" >/dev/null && break
+  sleep 0.05
+done
+sleep 0.5
+kill -9 "$pid" 2>/dev/null || fail "the first import finished before it could be killed"
+wait "$pid" 2>/dev/null
+[ -e "$db" ] && fail "a killed first import left a store: $(sqlite3 "$db" 'SELECT count(*) FROM incidents')"
+compgen -G "$db.*.tmp" >/dev/null || fail "the killed first import wrote no staged file"
+"$bin" import "$root/data/incidents/seed.csv" --db "$db" 2>/dev/null || fail "import after a killed first import"
+[ "$(sqlite3 "$db" 'PRAGMA integrity_check; SELECT count(*) FROM incidents')" = "ok
+10" ] || fail "the store after a killed first import"
+compgen -G "$db.*.tmp" >/dev/null && fail "staged files left: $(echo "$db".*.tmp)"
+
 # Killed at random points, many times: at start-up, among the inserts,
 # while committing, after.  Each run imports the same file under a source
 # of its own, so a run that committed holds all its rows.  After every

@@ -127,6 +127,18 @@ sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 [ "$(q "SELECT count(*) FROM incidents WHERE source = 'strict'")" = 0 ] || fail "--strict imported rows"
 [ "$(q 'PRAGMA integrity_check')" = ok ] || fail "integrity"
 
+# A failed first import leaves no store, and no file beside its path: a
+# new store is written under a temporary name and appears only whole.
+mkdir "$tmp/fresh"
+"$bin" import "$tmp/bad.csv" --db "$tmp/fresh/strict.db" --strict 2>/dev/null \
+  && fail "--strict accepted a bad row into a new store"
+[ -z "$(ls -A "$tmp/fresh")" ] || fail "a failed first import left: $(ls -A "$tmp/fresh")"
+"$bin" import "$seed" --db "$tmp/fresh/ok.db" 2>/dev/null || fail "first import into a new store"
+[ "$(ls -A "$tmp/fresh")" = ok.db ] || fail "a first import left: $(ls -A "$tmp/fresh")"
+[ "$(sqlite3 "$tmp/fresh/ok.db" 'PRAGMA journal_mode; PRAGMA integrity_check; SELECT count(*) FROM incidents')" = "wal
+ok
+10" ] || fail "the new store: $(sqlite3 "$tmp/fresh/ok.db" 'PRAGMA journal_mode; PRAGMA integrity_check; SELECT count(*) FROM incidents')"
+
 # Errors that stop before the store is touched.
 "$bin" import "$tmp/missing.csv" --db "$tmp/new.db" 2>"$tmp/err" && fail "missing input accepted"
 [ ! -e "$tmp/new.db" ] || fail "a failed import created a store"
