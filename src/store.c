@@ -375,11 +375,16 @@ static im_status_t connect(im_store_t *s, const char *file, bool staged)
                                           NULL, NULL, NULL) != SQLITE_OK))
         st = im_error(s->ctx, IM_ERR_DATA, "%s: not an incimap store: %s",
                       s->path, sqlite3_errmsg(s->db));
-    if (!st && sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; "
-                                   /* 64 MB of page cache: an import of a
-                                    * million rows otherwise spends its
-                                    * time re-reading index pages. */
-                                   "PRAGMA cache_size = -65536",
+    /* 64 MB of page cache in place: an import of a million rows there
+     * otherwise spends its time re-reading index pages, and writes each
+     * page it evicts to the log again every time it changes.  A staged
+     * store writes evicted pages where they belong, and reads them back
+     * from the kernel's cache, so 8 MB do: a million ACLED rows take the
+     * same time with either, and the process half the memory. */
+    if (!st && sqlite3_exec(s->db, staged ? "PRAGMA foreign_keys = ON; "
+                                            "PRAGMA cache_size = -8192"
+                                          : "PRAGMA foreign_keys = ON; "
+                                            "PRAGMA cache_size = -65536",
                             NULL, NULL, NULL) != SQLITE_OK)
         st = im_error(s->ctx, IM_ERR_DATA, "%s: not an incimap store: %s",
                       s->path, sqlite3_errmsg(s->db));
