@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2072,12 +2073,11 @@ static void draw_north_arrow(cairo_t *cr, const im_map_t *m)
     restore_(cr, m);
 }
 
-static void draw_map(cairo_t *cr, im_map_t *m)
+/* The layers under everything else: the page, the water, the countries
+ * around, the districts and the province lines.  Leaves the frame's clip
+ * in place, inside a save. */
+static void draw_base(cairo_t *cr, const im_map_t *m)
 {
-    m->drawn_len = 0;
-    if (m->drawn_text)
-        m->drawn_text[0] = '\0';
-    m->legend_text[0] = '\0';
     set_rgb(cr, m->st.background);
     paint_(cr, m);
     rect_t f = m->map_rect;
@@ -2092,6 +2092,90 @@ static void draw_map(cairo_t *cr, im_map_t *m)
     draw_countries(cr, m);
     draw_districts(cr, m);
     draw_province_lines(cr, m);
+}
+
+typedef struct {
+    const im_map_t *m;
+    cairo_t *cr;
+} band_job_t;
+
+static void *draw_band(void *arg)
+{
+    band_job_t *j = arg;
+    draw_base(j->cr, j->m);
+    cairo_restore(j->cr);
+    return NULL;
+}
+
+/* Filling and stroking the polygons is most of a raster map's drawing,
+ * and it reads the map without changing it: the top and bottom halves of
+ * the image are drawn as two surfaces of their own over the same memory,
+ * one on a second thread.  A pixel's coverage does not depend on where
+ * the surface ends, so the pixels are those of one surface.  Text and
+ * the rest follow on one thread, over the seam.  False when cr does not
+ * draw straight onto a whole image (vector outputs, small multiples) or
+ * the halves cannot be set up; then nothing was drawn. */
+static bool draw_base_in_bands(cairo_t *cr, im_map_t *m)
+{
+    cairo_surface_t *s = cairo_get_target(cr);
+    cairo_matrix_t mx;
+    cairo_get_matrix(cr, &mx);
+    if (m->svg || cairo_surface_get_type(s) != CAIRO_SURFACE_TYPE_IMAGE ||
+        mx.xx != 1 || mx.yy != 1 || mx.xy != 0 || mx.yx != 0 || mx.x0 != 0 ||
+        mx.y0 != 0)
+        return false;
+    cairo_surface_flush(s);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s), split = h / 2;
+    if (!data || h < 64)
+        return false;
+    cairo_surface_t *top = cairo_image_surface_create_for_data(
+        data, CAIRO_FORMAT_ARGB32, w, split, stride);
+    cairo_surface_t *bottom = cairo_image_surface_create_for_data(
+        data + (size_t)split * (size_t)stride, CAIRO_FORMAT_ARGB32, w,
+        h - split, stride);
+    cairo_t *ct = cairo_create(top), *cb = cairo_create(bottom);
+    bool ok = !cairo_status(ct) && !cairo_status(cb);
+    if (ok) {
+        cairo_translate(cb, 0, -split);
+        band_job_t job = {m, cb};
+        pthread_t t;
+        bool threaded = pthread_create(&t, NULL, draw_band, &job) == 0;
+        draw_band(&(band_job_t){m, ct});
+        if (threaded)
+            pthread_join(t, NULL);
+        else
+            draw_band(&job);
+        ok = !cairo_status(ct) && !cairo_status(cb);
+        m->draw_failed |= !ok;
+    }
+    cairo_destroy(ct);
+    cairo_destroy(cb);
+    cairo_surface_destroy(top);
+    cairo_surface_destroy(bottom);
+    if (!ok)
+        return false;
+    cairo_surface_mark_dirty(s);
+    /* The state draw_base leaves for what is drawn over it. */
+    rect_t f = m->map_rect;
+    save_(cr, m);
+    cairo_rectangle(cr, f.x, f.y, f.w, f.h);
+    clip_(cr, m);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    return true;
+}
+
+static void draw_map(cairo_t *cr, im_map_t *m)
+{
+    m->drawn_len = 0;
+    if (m->drawn_text)
+        m->drawn_text[0] = '\0';
+    m->legend_text[0] = '\0';
+    if (!draw_base_in_bands(cr, m))
+        draw_base(cr, m);
+    rect_t f = m->map_rect;
     if (m->type == IM_MAP_CHOROPLETH || m->type == IM_MAP_SYMBOLS) {
         place_legend(cr, m, m->legend_title);
         draw_legend(cr, m, m->legend_title);
