@@ -58,7 +58,7 @@ static int chunk(im_png_sink_fn sink, void *closure, const char *type,
  * the one before it is stored, so nothing is overwritten before it is
  * read.  Each pixel is stored as four bytes of which the next pixel
  * overwrites the last; the byte after the row belongs to pixels already
- * read, or to the next row's space when dst is a buffer of its own. */
+ * read, or to a spare byte when dst is a buffer of its own. */
 static void pack_row(const unsigned char *src, unsigned char *dst, int w)
 {
     uint32_t next;
@@ -100,18 +100,19 @@ static void filter_up(unsigned char *row, const unsigned char *above, size_t n)
 }
 
 /* The share of rows packed and compressed by zlib on the calling thread
- * while the other thread packs the rest into a buffer of its own and
- * compresses them with libdeflate.  zlib is slower per byte, but the other
- * side also pays for its buffer's pages and its compressor's tables; at
- * half each, both take about as long (about 22 ms for a 1920x1080 map,
- * against about 35 ms on one thread). */
+ * while the other thread packs the rest and compresses them with
+ * libdeflate.  zlib is slower per byte, but the other side starts later
+ * and sets up its compressor's tables; at half each, both take about as
+ * long (about 22 ms for a 1920x1080 map, against about 35 ms on one
+ * thread). */
 #define SPLIT_SHARE 0.5
 #define SPLIT_MIN_ROWS 64
 
-/* Rows [first, h) of the image, packed into a buffer of their own,
+/* Rows [first, h) of the image, packed in place at the start of their
+ * own part of the image's memory (which the other thread never touches),
  * filtered, and compressed by libdeflate into the stream's final blocks. */
 typedef struct {
-    const unsigned char *pixels;
+    unsigned char *pixels;
     int w, first, h, stride;
     const unsigned char *above;  /* row first - 1, packed */
     unsigned char *out;
@@ -135,11 +136,11 @@ static void *compress_tail(void *arg)
     tail_job_t *j = arg;
     size_t rowlen = (size_t)j->w * 3 + 1;
     int n = j->h - j->first;
-    /* One spare byte: each packed pixel is stored as four. */
-    unsigned char *rows = malloc(rowlen * (size_t)n + 1);
+    unsigned char *rows = (unsigned char *)j->pixels +
+                          (size_t)j->first * (size_t)j->stride;
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
     j->out_len = 0;
-    if (rows && c) {
+    if (c) {
         for (int y = 0; y < n; y++)
             pack_row(j->pixels + (size_t)(j->first + y) * (size_t)j->stride,
                      rows + (size_t)y * rowlen, j->w);
@@ -149,7 +150,6 @@ static void *compress_tail(void *arg)
                                                  j->out, j->out_cap);
     }
     libdeflate_free_compressor(c);
-    free(rows);
     return NULL;
 }
 
