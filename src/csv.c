@@ -319,18 +319,27 @@ static int eat_eol(im_csv_t *c)
     return 0;
 }
 
+/* Grows buf to at least need bytes, doubling. */
+static int buf_reserve(im_csv_t *c, size_t need)
+{
+    if (need <= c->buf_cap)
+        return 0;
+    size_t cap = c->buf_cap ? c->buf_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *b = realloc(c->buf, cap);
+    if (!b)
+        return -1;
+    c->buf = b;
+    c->buf_cap = cap;
+    return 0;
+}
+
 static int buf_append(im_csv_t *c, const char *p, size_t n)
 {
-    if (c->buf_len + n + 1 >= c->buf_cap) {
-        size_t cap = c->buf_cap ? c->buf_cap : 256;
-        while (c->buf_len + n + 1 >= cap)
-            cap *= 2;
-        char *b = realloc(c->buf, cap);
-        if (!b)
-            return -1;
-        c->buf = b;
-        c->buf_cap = cap;
-    }
+    /* Room for the bytes, a terminator and one more. */
+    if (buf_reserve(c, c->buf_len + n + 2))
+        return -1;
     memcpy(c->buf + c->buf_len, p, n);
     c->buf_len += n;
     return 0;
@@ -365,16 +374,8 @@ static int quick_row(im_csv_t *c)
     if (!nl)
         return 0;
     size_t n = (size_t)(nl - p);
-    if (n + 1 > c->buf_cap) {
-        size_t cap = c->buf_cap ? c->buf_cap : 256;
-        while (cap < n + 1)
-            cap *= 2;
-        char *b = realloc(c->buf, cap);
-        if (!b)
-            return -1;
-        c->buf = b;
-        c->buf_cap = cap;
-    }
+    if (buf_reserve(c, n + 1))
+        return -1;
     char *b = c->buf;
     memcpy(b, p, n);
     size_t len = n;

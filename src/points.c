@@ -241,9 +241,9 @@ static int first_column(const im_csv_t *csv, const char *const *names)
 
 /* A coordinate as exports write it ("-27.12732": at most three digits,
  * a point and seven decimals) straight to ten-millionths of a degree,
- * with no floating point; within limit7.  Anything else, in range or
- * not, is left to im_parse_number. */
-static bool parse_e7(const char *s, uint32_t limit7, int32_t *out)
+ * with no floating point; within limit7.  Returns where it ends, or NULL
+ * for anything else, in range or not, which is left to im_parse_number. */
+static const char *scan_e7(const char *s, uint32_t limit7, int32_t *out)
 {
     static const uint32_t scale[8] = {10000000, 1000000, 100000, 10000,
                                       1000,     100,     10,     1};
@@ -266,13 +266,20 @@ static bool parse_e7(const char *s, uint32_t limit7, int32_t *out)
         }
         decimals = s - frac;
     }
-    if (*s || ints + decimals == 0 || ints > 3 || decimals > 7)
-        return false;
+    if (ints + decimals == 0 || ints > 3 || decimals > 7)
+        return NULL;
     uint64_t v = m * scale[decimals];
     if (v > limit7 || (neg && v == 0))   /* -0 keeps its sign as a double */
-        return false;
+        return NULL;
     *out = neg ? -(int32_t)v : (int32_t)v;
-    return true;
+    return s;
+}
+
+/* scan_e7 over a whole field. */
+static bool parse_e7(const char *s, uint32_t limit7, int32_t *out)
+{
+    const char *end = scan_e7(s, limit7, out);
+    return end && !*end;
 }
 
 static bool parse_coord(const char *s, double limit, double *out)
@@ -396,40 +403,6 @@ typedef struct {
     size_t ncat, last;
 } bulk_part_t;
 
-/* A coordinate at s as parse_e7 reads it, ending at a field's end;
- * the end, or NULL. */
-static const char *bulk_e7_any(const char *s, uint32_t limit7, int32_t *out)
-{
-    static const uint32_t scale[8] = {10000000, 1000000, 100000, 10000,
-                                      1000,     100,     10,     1};
-    bool neg = *s == '-';
-    if (*s == '-' || *s == '+')
-        s++;
-    const char *whole = s;
-    uint64_t m = 0;
-    unsigned d;
-    while ((d = (unsigned)(unsigned char)*s - '0') <= 9) {
-        m = m * 10 + d;
-        s++;
-    }
-    long ints = s - whole, decimals = 0;
-    if (*s == '.') {
-        const char *frac = ++s;
-        while ((d = (unsigned)(unsigned char)*s - '0') <= 9) {
-            m = m * 10 + d;
-            s++;
-        }
-        decimals = s - frac;
-    }
-    if (ints + decimals == 0 || ints > 3 || decimals > 7)
-        return NULL;
-    uint64_t v = m * scale[decimals];
-    if (v > limit7 || (neg && v == 0))
-        return NULL;
-    *out = neg ? -(int32_t)v : (int32_t)v;
-    return s;
-}
-
 /* Bytes read from s on: lines handed to bulk_line are followed by this
  * many readable bytes, so that eight can be read at a time. */
 #define BULK_SLACK 16
@@ -456,7 +429,7 @@ static unsigned first_byte(uint64_t t)   /* t has a bit in 0x80.. set */
 /* The same for the usual form, one to three digits, a point and up to
  * seven decimals, with the decimals taken eight bytes at a time (as
  * little-endian digits, the first the most significant); any other form
- * goes to bulk_e7_any. */
+ * goes to scan_e7. */
 static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
 {
     const char *p = s + (*s == '-');
@@ -466,14 +439,14 @@ static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
     while (k < 3 && (d = (unsigned)(unsigned char)p[k] - '0') <= 9)
         ints = ints * 10 + d, k++;
     if (k == 0 || p[k] != '.')
-        return bulk_e7_any(s, limit7, out);
+        return scan_e7(s, limit7, out);
     p += k + 1;
     uint64_t x = load8(p) - 0x3030303030303030u;
     /* A byte above 9 after the subtraction is not a digit; borrows only
      * disturb bytes after the first such one. */
     uint64_t t = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
     if (!t)
-        return bulk_e7_any(s, limit7, out);   /* eight decimals or more */
+        return scan_e7(s, limit7, out);   /* eight decimals or more */
     unsigned n = first_byte(t);
     /* A zero, the decimals, zeros: the decimals as ten-millionths. */
     uint64_t v = n ? (x & (~0ull >> (64 - 8 * n))) << 8 : 0;
