@@ -708,67 +708,214 @@ static bool inside(rect_t outer, rect_t r)
 }
 
 
+/* The device pixels a drawing can change, widened by the reach of the
+ * widest line: the part of a raster map's frame in one band.  What lies
+ * wholly outside adds nothing there, so it is not handed to Cairo, whose
+ * stroker would otherwise outline every country's whole coast, and every
+ * border once per band.  NULL where everything is drawn (vector output,
+ * whose files keep the whole of each path). */
+typedef struct {
+    double x0, y0, x1, y1;
+} box_t;
+
+static bool ring_in_box(const im_map_t *m, const im_shape_t *s,
+                        const im_ring_t *ring, const box_t *box)
+{
+    if (!box || !ring->count)
+        return true;
+    const im_xy_t *p = s->pts + ring->start;
+    double x0 = p[0].x, x1 = x0, y0 = p[0].y, y1 = y0;
+    for (size_t k = 1; k < ring->count; k++) {
+        x0 = p[k].x < x0 ? p[k].x : x0;
+        x1 = p[k].x > x1 ? p[k].x : x1;
+        y0 = p[k].y < y0 ? p[k].y : y0;
+        y1 = p[k].y > y1 ? p[k].y : y1;
+    }
+    /* px = ox + x * scale, py = oy - y * scale */
+    return m->ox + x0 * m->scale <= box->x1 &&
+           m->ox + x1 * m->scale >= box->x0 &&
+           m->oy - y1 * m->scale <= box->y1 && m->oy - y0 * m->scale >= box->y0;
+}
+
+/* A segment with both ends beyond the same side of the box. */
+static bool segment_out(const box_t *box, im_xy_t a, im_xy_t b)
+{
+    return box && ((a.x < box->x0 && b.x < box->x0) ||
+                   (a.x > box->x1 && b.x > box->x1) ||
+                   (a.y < box->y0 && b.y < box->y0) ||
+                   (a.y > box->y1 && b.y > box->y1));
+}
+
 /* Vertices closer than a third of a device pixel (a tenth in vector
  * output) to the last one kept are invisible, but cost the rasteriser as
- * much as any other; at a national scale they are most of them. */
+ * much as any other; at a national scale they are most of them.  This
+ * walks a ring's kept vertices in device pixels, the ring's last point
+ * always among them. */
+typedef struct {
+    const im_map_t *m;
+    const im_xy_t *pts;
+    size_t n, k;
+    double tol2;
+    im_xy_t last;
+} kept_t;
+
+static kept_t kept_start(const im_map_t *m, const im_shape_t *s,
+                         const im_ring_t *ring, double tol2)
+{
+    return (kept_t){m, s->pts + ring->start, ring->count, 0, tol2, {0, 0}};
+}
+
+static bool kept_next(kept_t *it, im_xy_t *out)
+{
+    while (it->k < it->n) {
+        size_t k = it->k++;
+        im_xy_t p = to_px(it->m, it->pts[k]);
+        double dx = p.x - it->last.x, dy = p.y - it->last.y;
+        if (k == 0 || dx * dx + dy * dy >= it->tol2 || k + 1 == it->n) {
+            it->last = p;
+            *out = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A closed ring, for filling or stroking. */
 static void shape_ring_path(cairo_t *cr, const im_map_t *m,
                             const im_shape_t *s, const im_ring_t *ring,
                             double tol2)
 {
-    im_xy_t last = {0, 0};
-    for (size_t k = 0; k < ring->count; k++) {
-        im_xy_t p = to_px(m, s->pts[ring->start + k]);
-        double dx = p.x - last.x, dy = p.y - last.y;
-        if (k == 0)
-            cairo_move_to(cr, p.x, p.y);
-        else if (dx * dx + dy * dy >= tol2 || k + 1 == ring->count)
-            cairo_line_to(cr, p.x, p.y);
-        else
-            continue;
-        last = p;
-    }
+    kept_t it = kept_start(m, s, ring, tol2);
+    im_xy_t p;
+    if (kept_next(&it, &p))
+        cairo_move_to(cr, p.x, p.y);
+    while (kept_next(&it, &p))
+        cairo_line_to(cr, p.x, p.y);
     cairo_close_path(cr);
 }
 
-static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s)
+/* Segment j (from kept vertex j to the next, the last one closing the
+ * ring) of a stroke whose runs break where segments are culled. */
+typedef struct {
+    cairo_t *cr;
+    const box_t *box;
+    bool open;
+} runs_t;
+
+static void runs_segment(runs_t *r, im_xy_t a, im_xy_t b)
+{
+    if (segment_out(r->box, a, b)) {
+        r->open = false;
+        return;
+    }
+    if (!r->open)
+        cairo_move_to(r->cr, a.x, a.y);
+    cairo_line_to(r->cr, b.x, b.y);
+    r->open = true;
+}
+
+/* Segments from ring's kept vertices with index in [from, to), the
+ * closing one being number n - 1. */
+static void runs_walk(runs_t *r, const im_map_t *m, const im_shape_t *s,
+                      const im_ring_t *ring, double tol2, size_t from,
+                      size_t to)
+{
+    kept_t it = kept_start(m, s, ring, tol2);
+    im_xy_t first, a, b;
+    if (!kept_next(&it, &first))
+        return;
+    a = first;
+    size_t j = 0;
+    for (; j < to && kept_next(&it, &b); j++, a = b)
+        if (j >= from)
+            runs_segment(r, a, b);
+    if (j < to && j >= from)
+        runs_segment(r, a, first);
+}
+
+/* A closed ring to be stroked.  When some of it is culled, the rest is
+ * drawn as open runs starting after a culled segment, so that every
+ * vertex drawn keeps its join: what changes is only beyond the box. */
+static void shape_ring_stroke(cairo_t *cr, const im_map_t *m,
+                              const im_shape_t *s, const im_ring_t *ring,
+                              double tol2, const box_t *box)
+{
+    if (!box) {
+        shape_ring_path(cr, m, s, ring, tol2);
+        return;
+    }
+    kept_t it = kept_start(m, s, ring, tol2);
+    im_xy_t first, a, b;
+    if (!kept_next(&it, &first))
+        return;
+    a = first;
+    size_t n = 1, cut = SIZE_MAX;
+    for (; kept_next(&it, &b); n++, a = b)
+        if (cut == SIZE_MAX && segment_out(box, a, b))
+            cut = n - 1;
+    if (cut == SIZE_MAX && segment_out(box, a, first))
+        cut = n - 1;
+    if (cut == SIZE_MAX) {
+        shape_ring_path(cr, m, s, ring, tol2);
+        return;
+    }
+    runs_t r = {cr, box, false};
+    runs_walk(&r, m, s, ring, tol2, cut + 1, n);
+    runs_walk(&r, m, s, ring, tol2, 0, cut);
+}
+
+static void shape_path(cairo_t *cr, const im_map_t *m, const im_shape_t *s,
+                       const box_t *box)
 {
     double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
     for (size_t r = 0; r < s->nrings; r++)
-        shape_ring_path(cr, m, s, &s->rings[r], tol2);
+        if (ring_in_box(m, s, &s->rings[r], box))
+            shape_ring_path(cr, m, s, &s->rings[r], tol2);
+}
+
+static void shape_stroke_path(cairo_t *cr, const im_map_t *m,
+                              const im_shape_t *s, const box_t *box)
+{
+    double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
+    for (size_t r = 0; r < s->nrings; r++)
+        if (ring_in_box(m, s, &s->rings[r], box))
+            shape_ring_stroke(cr, m, s, &s->rings[r], tol2, box);
 }
 
 /* The edges of s not marked with bit in skip, as open runs; a ring with
  * nothing skipped stays closed, so that its corners are joined. */
 static void shape_edges_path(cairo_t *cr, const im_map_t *m,
                              const im_shape_t *s, const unsigned char *skip,
-                             unsigned char bit)
+                             unsigned char bit, const box_t *box)
 {
     double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
     for (size_t r = 0; r < s->nrings; r++) {
         const im_ring_t *ring = &s->rings[r];
+        if (!ring_in_box(m, s, ring, box))
+            continue;
         size_t a = ring->start, n = ring->count;
         size_t first = n;   /* a skipped edge to start after, if any */
         for (size_t k = 0; k < n && first == n; k++)
             if (skip[a + k] & bit)
                 first = k;
         if (first == n) {
-            shape_ring_path(cr, m, s, ring, tol2);
+            shape_ring_stroke(cr, m, s, ring, tol2, box);
             continue;
         }
         /* From the edge after a skipped one round the ring, so that no
          * run is cut in two at the ring's first point. */
+        runs_t out = {cr, box, false};
         bool open = false;
         im_xy_t last = {0, 0};
         for (size_t j = 1; j <= n; j++) {
             size_t k = (first + j) % n;
             size_t next = (k + 1) % n;
             if (skip[a + k] & bit) {
-                open = false;
+                open = out.open = false;
                 continue;
             }
             if (!open) {
                 last = to_px(m, s->pts[a + k]);
-                cairo_move_to(cr, last.x, last.y);
                 open = true;
             }
             im_xy_t p = to_px(m, s->pts[a + next]);
@@ -777,7 +924,7 @@ static void shape_edges_path(cairo_t *cr, const im_map_t *m,
              * starts there.  The walk ends on the skipped edge first, so
              * every run ends before it. */
             if ((skip[a + next] & bit) || dx * dx + dy * dy >= tol2) {
-                cairo_line_to(cr, p.x, p.y);
+                runs_segment(&out, last, p);
                 last = p;
             }
         }
@@ -787,23 +934,29 @@ static void shape_edges_path(cairo_t *cr, const im_map_t *m,
 /* Countries around in a muted grey, drawn first: the districts go on
  * top, since the two outlines come from different sources and do not
  * match exactly along the border. */
-static void draw_countries(cairo_t *cr, const im_map_t *m)
+static void draw_countries(cairo_t *cr, const im_map_t *m, const box_t *box)
 {
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     /* The map's own country from the same source, under the districts:
      * where the two sources' borders do not meet, it fills the gap that
      * would otherwise show the water beneath as a hairline. */
     if (m->home.nrings) {
-        shape_path(cr, m, &m->home);
+        shape_path(cr, m, &m->home, box);
         set_rgb(cr, m->st.neighbour_fill);
         fill_(cr, m);
     }
     /* One path for all: a single fill and a single stroke rasterise much
      * faster than one of each per country, for the same pixels. */
     for (size_t i = 0; i < m->ncountries; i++)
-        shape_path(cr, m, &m->countries[i]);
+        shape_path(cr, m, &m->countries[i], box);
     set_rgb(cr, m->st.neighbour_fill);
-    fill_preserve_(cr, m);
+    if (box) {
+        fill_(cr, m);
+        for (size_t i = 0; i < m->ncountries; i++)
+            shape_stroke_path(cr, m, &m->countries[i], box);
+    } else {
+        fill_preserve_(cr, m);
+    }
     set_rgb(cr, m->st.background);
     cairo_set_line_width(cr, 0.8 * m->unit);
     stroke_(cr, m);
@@ -847,7 +1000,7 @@ static void draw_place_names(cairo_t *cr, const im_map_t *m)
     }
 }
 
-static void draw_districts(cairo_t *cr, const im_map_t *m)
+static void draw_districts(cairo_t *cr, const im_map_t *m, const box_t *box)
 {
     size_t n = im_layer_count(m->layer);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
@@ -861,7 +1014,7 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
         for (size_t i = 0; i < n; i++) {
             if (m->selected[i] != (pass == 1))
                 continue;
-            shape_path(cr, m, &m->shapes[i]);
+            shape_path(cr, m, &m->shapes[i], box);
             im_rgb_t fill = m->st.land_context;
             if (pass == 1) {
                 double v = 0;
@@ -880,7 +1033,7 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
             if (m->selected[i] != (pass == 1))
                 continue;
             shape_edges_path(cr, m, &m->shapes[i], m->edge_skip[i],
-                             pass ? 2 : 1);
+                             pass ? 2 : 1, box);
         }
         /* Runs of edges end where a neighbour's begin: round ends fill
          * the corner a join would have. */
@@ -895,10 +1048,11 @@ static void draw_districts(cairo_t *cr, const im_map_t *m)
 
 /* Province outlines over the district lines, heavier, so that the
  * provinces read first; context provinces get a lighter line. */
-static void draw_province_lines(cairo_t *cr, const im_map_t *m)
+static void draw_province_lines(cairo_t *cr, const im_map_t *m,
+                                const box_t *box)
 {
     for (size_t k = 0; k < m->noutlines; k++) {
-        shape_path(cr, m, &m->outlines[k]);
+        shape_stroke_path(cr, m, &m->outlines[k], box);
         set_rgb(cr, m->st.line_province);
         cairo_set_line_width(cr, m->st.province_line_pt * m->unit *
                                      (m->outline_selected[k] ? 1.0 : 0.6));
@@ -2076,7 +2230,7 @@ static void draw_north_arrow(cairo_t *cr, const im_map_t *m)
 /* The layers under everything else: the page, the water, the countries
  * around, the districts and the province lines.  Leaves the frame's clip
  * in place, inside a save. */
-static void draw_base(cairo_t *cr, const im_map_t *m)
+static void draw_base(cairo_t *cr, const im_map_t *m, const box_t *box)
 {
     set_rgb(cr, m->st.background);
     paint_(cr, m);
@@ -2089,20 +2243,21 @@ static void draw_base(cairo_t *cr, const im_map_t *m)
         set_rgb(cr, m->st.water);
         paint_(cr, m);
     }
-    draw_countries(cr, m);
-    draw_districts(cr, m);
-    draw_province_lines(cr, m);
+    draw_countries(cr, m, box);
+    draw_districts(cr, m, box);
+    draw_province_lines(cr, m, box);
 }
 
 typedef struct {
     const im_map_t *m;
     cairo_t *cr;
+    box_t box;
 } band_job_t;
 
 static void *draw_band(void *arg)
 {
     band_job_t *j = arg;
-    draw_base(j->cr, j->m);
+    draw_base(j->cr, j->m, &j->box);
     cairo_restore(j->cr);
     return NULL;
 }
@@ -2139,10 +2294,20 @@ static bool draw_base_in_bands(cairo_t *cr, im_map_t *m)
     bool ok = !cairo_status(ct) && !cairo_status(cb);
     if (ok) {
         cairo_translate(cb, 0, -split);
-        band_job_t job = {m, cb};
+        /* How far a line's pixels reach from its path: a miter join at
+         * Cairo's default limit of ten half-widths of the widest line,
+         * and a pixel of antialiasing. */
+        double lw = m->st.district_line_pt * 1.5;
+        lw = m->st.province_line_pt > lw ? m->st.province_line_pt : lw;
+        lw = 0.8 > lw ? 0.8 : lw;
+        double reach = 5 * lw * m->unit + 2;
+        rect_t f = m->map_rect;
+        double x0 = f.x - reach, x1 = f.x + f.w + reach;
+        double y0 = f.y - reach, y1 = f.y + f.h + reach;
+        band_job_t job = {m, cb, {x0, fmax(y0, split - reach), x1, y1}};
         pthread_t t;
         bool threaded = pthread_create(&t, NULL, draw_band, &job) == 0;
-        draw_band(&(band_job_t){m, ct});
+        draw_band(&(band_job_t){m, ct, {x0, y0, x1, fmin(y1, split + reach)}});
         if (threaded)
             pthread_join(t, NULL);
         else
@@ -2174,7 +2339,7 @@ static void draw_map(cairo_t *cr, im_map_t *m)
         m->drawn_text[0] = '\0';
     m->legend_text[0] = '\0';
     if (!draw_base_in_bands(cr, m))
-        draw_base(cr, m);
+        draw_base(cr, m, NULL);
     rect_t f = m->map_rect;
     if (m->type == IM_MAP_CHOROPLETH || m->type == IM_MAP_SYMBOLS) {
         place_legend(cr, m, m->legend_title);
