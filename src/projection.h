@@ -17,6 +17,14 @@ void im_proj_free(im_proj_t *proj);
  * metres out.  stride is in doubles between consecutive x values. */
 im_status_t im_proj_forward(im_proj_t *proj, double *x, double *y, size_t n,
                             size_t stride);
+/* The same for points that are only drawn, many at a time: within the
+ * region the projection is checked over, interpolated in tables of it,
+ * to within a centimetre of im_proj_forward's metres, once
+ * im_proj_prepare_drawn has made the tables (which is not thread safe;
+ * this is, where im_proj_shareable says so). */
+void im_proj_prepare_drawn(im_proj_t *proj);
+im_status_t im_proj_forward_drawn(im_proj_t *proj, double *x, double *y,
+                                  size_t n, size_t stride);
 /* Whether im_proj_forward may run on several threads at once with the
  * same proj (PROJ's own objects may not be shared). */
 bool im_proj_shareable(const im_proj_t *proj);

@@ -288,7 +288,7 @@ static im_status_t points_px(const im_map_t *m, size_t first, size_t n,
         return IM_OK;
     }
     im_points_lonlat(m->points, first, n, &px[0].x, &px[0].y, 2);
-    if (n && im_proj_forward(m->proj, &px[0].x, &px[0].y, n, 2))
+    if (n && im_proj_forward_drawn(m->proj, &px[0].x, &px[0].y, n, 2))
         return IM_ERR_LIB;
     for (size_t i = 0; i < n; i++)
         px[i] = to_px(m, px[i]);
@@ -1867,6 +1867,7 @@ static void draw_dense_points(cairo_t *cr, im_map_t *m, int ncat)
     size_t np = im_points_count(m->points);
     double h = 1.2 * m->unit;
     outside_t o = {0, 0};
+    im_proj_prepare_drawn(m->proj);
     if (blend_dense_points(cr, m, ncat, h, 0.5, &o)) {
         if (!m->draw_failed && !m->outside_warned)
             warn_outside(m, o.out, o.first);
