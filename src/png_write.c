@@ -1,21 +1,21 @@
 /*
  * png_write.c: the map's PNG encoder.  A map is one opaque image written
  * once, so the encoder is PNG at its simplest: 8-bit RGB, no interlace,
- * the "up" filter on every row, and one zlib stream at level 1, cut into
- * IDAT chunks.  Going through libpng cost as much again as the
+ * the "up" filter on every row, and one zlib stream at the fastest level,
+ * cut into IDAT chunks.  Going through libpng cost as much again as the
  * compression itself (its row transforms and per-row filter selection),
  * and Cairo's own writer compresses at zlib's default level.
  *
- * The compression is most of the encoder's time and runs on two cores.
- * libdeflate takes half the instructions of zlib at the same level, but
- * always ends what it writes with a final block, so it can only write the
- * end of the stream.  zlib writes the top of the image on the calling
- * thread and ends it on a byte boundary with a sync flush, without a final
- * block, while libdeflate writes the rest on a second thread; neither
- * refers back across the seam, and the two parts concatenate into one
- * valid stream.  The seam is placed where both take about as long.
+ * The compression is most of the encoder's time and runs on two cores,
+ * with libdeflate, which takes half the instructions of zlib at the same
+ * level.  The top of the image is compressed on the calling thread, its
+ * final flag cleared and an empty stored block appended, as a sync flush
+ * would end it (see compress_head); the rest is compressed on a second
+ * thread.  Neither refers back across the seam, so the two parts
+ * concatenate into one valid stream.
  */
 #include "png_write.h"
+#include "deflate_walk.h"
 
 #include <libdeflate.h>
 #include <math.h>
@@ -99,13 +99,11 @@ static void filter_up(unsigned char *row, const unsigned char *above, size_t n)
         row[i] = (unsigned char)(row[i] - above[i]);
 }
 
-/* The share of rows packed and compressed by zlib on the calling thread
- * while the other thread packs the rest and compresses them with
- * libdeflate.  zlib is slower per byte, but the other side starts later
- * and sets up its compressor's tables; at half each, both take about as
- * long (about 22 ms for a 1920x1080 map, against about 35 ms on one
- * thread). */
-#define SPLIT_SHARE 0.5
+/* The share of rows packed and compressed on the calling thread while
+ * the other thread packs and compresses the rest: a little under half,
+ * since the calling thread also walks its part of the stream (a sixth of
+ * the work of compressing it). */
+#define SPLIT_SHARE 0.46
 #define SPLIT_MIN_ROWS 64
 
 /* Rows [first, h) of the image, packed in place at the start of their
@@ -153,26 +151,39 @@ static void *compress_tail(void *arg)
     return NULL;
 }
 
-/* The head's raw deflate blocks, none final, ending byte-aligned. */
-static size_t compress_head(const unsigned char *in, size_t n,
+/* The head's raw deflate blocks, none final, ending byte-aligned, so
+ * that the tail's blocks can follow.  libdeflate always marks its last
+ * block final, so the head is compressed whole and then walked (see
+ * deflate_walk.h) to the final block's header, whose first bit is
+ * cleared, and to the stream's end, where an empty stored block goes, as
+ * a sync flush would write it.  Returns the length, or 0. */
+static size_t compress_head(struct libdeflate_compressor *c,
+                            const unsigned char *in, size_t n,
                             unsigned char *out, size_t cap)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (cap < 5)
         return 0;
-    zs.next_in = (unsigned char *)in;
-    zs.avail_in = (uInt)n;
-    zs.next_out = out;
-    zs.avail_out = (uInt)cap;
-    int rc = deflate(&zs, Z_SYNC_FLUSH);
-    size_t len = rc == Z_OK && zs.avail_in == 0 ? cap - zs.avail_out : 0;
-    deflateEnd(&zs);
-    return len;
+    size_t len = libdeflate_deflate_compress(c, in, n, out, cap - 5);
+    size_t final_bit, end_bit;
+    if (!len || !im_deflate_walk(out, len, &final_bit, &end_bit) ||
+        end_bit + 8 <= 8 * len)
+        return 0;
+    out[final_bit >> 3] &= (unsigned char)~(1u << (final_bit & 7));
+    /* The empty stored block: three zero bits after the end of the last
+     * block (in the spare bits of its byte if there are three, else in a
+     * byte of zeros), then its length and the length's complement on
+     * the next byte boundary. */
+    unsigned spare = (unsigned)(8 * len - end_bit);
+    out[len - 1] &= (unsigned char)((1u << (8 - spare)) - 1);
+    if (spare < 3)
+        out[len++] = 0;
+    static const unsigned char stored[4] = {0x00, 0x00, 0xff, 0xff};
+    memcpy(out + len, stored, sizeof stored);
+    return len + sizeof stored;
 }
 
 /* The image's zlib stream: rows [0, split) packed and filtered in the
- * image's own memory and compressed by zlib on this thread, the rest by
+ * image's own memory and compressed on this thread, the rest by
  * the tail job on another (or after, when no thread can be started);
  * with split 0, all rows in place by libdeflate.  Returns the stream's
  * length and sets *out (caller frees), or 0. */
@@ -186,8 +197,8 @@ static size_t encode_rows(unsigned char *pixels, int w, int h, int stride,
     if (!c)
         return 0;
     size_t tail_cap = libdeflate_deflate_compress_bound(c, tail_n);
-    /* zlib's bound, plus the empty block that ends a sync flush. */
-    size_t head_cap = split ? deflateBound(NULL, (uLong)head) + 16 : 0;
+    /* libdeflate's bound, plus the empty block that ends the head. */
+    size_t head_cap = split ? libdeflate_deflate_compress_bound(c, head) + 5 : 0;
     unsigned char *z = malloc(2 + head_cap + tail_cap + 4);
     unsigned char *above = split ? malloc(rowlen + 1) : NULL;
     size_t head_len = 0, tail_len = 0;
@@ -203,7 +214,7 @@ static size_t encode_rows(unsigned char *pixels, int w, int h, int stride,
         for (int y = 0; y < split; y++)
             pack_row(pixels + (size_t)y * (size_t)stride, pixels + (size_t)y * rowlen, w);
         filter_rows(pixels, rowlen, split, NULL);
-        head_len = compress_head(pixels, head, z + 2, head_cap);
+        head_len = compress_head(c, pixels, head, z + 2, head_cap);
         if (threaded)
             pthread_join(t, NULL);
         else
