@@ -546,6 +546,11 @@ int im_map_labels_dropped(const im_map_t *map);
 size_t im_map_label_count(const im_map_t *map);
 void im_map_label_box(const im_map_t *map, size_t i, double *out_x,
                       double *out_y, double *out_w, double *out_h);
+/* Whether label i was drawn with a leader line, and its ends in output
+ * pixels (the district's point first).  A leader crosses no other label
+ * and no other leader. */
+bool im_map_label_leader(const im_map_t *map, size_t i, double *out_x0,
+                         double *out_y0, double *out_x1, double *out_y1);
 
 #ifdef __cplusplus
 }

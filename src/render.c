@@ -87,6 +87,8 @@ struct im_map {
     im_classes_t classes;
     int dropped;
     rect_t *labels;         /* label boxes placed by the last write */
+    im_xy_t *leaders;       /* per label, the ends of its leader line (the
+                               point's end first), NaN for none */
     size_t nlabels;
     char *drawn_text;       /* labels drawn by the last write, "; "-joined */
     size_t drawn_len, drawn_cap;
@@ -437,6 +439,18 @@ const im_classes_t *im_map_classes(const im_map_t *m) { return &m->classes; }
 int im_map_labels_dropped(const im_map_t *m) { return m->dropped; }
 
 size_t im_map_label_count(const im_map_t *m) { return m->nlabels; }
+
+bool im_map_label_leader(const im_map_t *m, size_t i, double *out_x0,
+                         double *out_y0, double *out_x1, double *out_y1)
+{
+    if (i >= m->nlabels || isnan(m->leaders[2 * i].x))
+        return false;
+    *out_x0 = m->leaders[2 * i].x;
+    *out_y0 = m->leaders[2 * i].y;
+    *out_x1 = m->leaders[2 * i + 1].x;
+    *out_y1 = m->leaders[2 * i + 1].y;
+    return true;
+}
 
 void im_map_label_box(const im_map_t *m, size_t i, double *out_x, double *out_y,
                       double *out_w, double *out_h)
@@ -1000,29 +1014,58 @@ static void draw_place_names(cairo_t *cr, const im_map_t *m)
     }
 }
 
+static im_rgb_t district_fill(const im_map_t *m, size_t i)
+{
+    if (!m->selected[i])
+        return m->st.land_context;
+    double v = 0;
+    bool shaded = m->type == IM_MAP_CHOROPLETH ||
+                  m->type == IM_MAP_CHOROPLETH_POINTS;
+    bool has = shaded && im_values_get(m->values, i, &v);
+    return im_map_fill_for_value(m, has, v);
+}
+
+static bool same_rgb(im_rgb_t a, im_rgb_t b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
 static void draw_districts(cairo_t *cr, const im_map_t *m, const box_t *box)
 {
     size_t n = im_layer_count(m->layer);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     /* Context first so that the selection's borders are drawn over it.
-     * Each pass fills district by district, then strokes all its borders
-     * as one path: one stroke rasterises far faster than a hundred, and
-     * every border ends up above every fill either way. */
+     * Each pass fills its districts, then strokes all its borders as one
+     * path: one stroke rasterises far faster than a hundred, and every
+     * border ends up above every fill either way.  In vector output each
+     * district is a path of its own, for editing; on a raster page the
+     * districts of one colour are one fill, since each fill costs Cairo
+     * as much to set up as a small district costs to draw, and where
+     * they meet the border is stroked over them. */
     for (int pass = 0; pass < 2; pass++) {
         bool any = false;
+        im_rgb_t done[IM_MAX_CLASSES + 8];
+        size_t ndone = 0;
         for (size_t i = 0; i < n; i++) {
             if (m->selected[i] != (pass == 1))
                 continue;
-            shape_path(cr, m, &m->shapes[i], box);
-            im_rgb_t fill = m->st.land_context;
-            if (pass == 1) {
-                double v = 0;
-                bool shaded = m->type == IM_MAP_CHOROPLETH ||
-                              m->type == IM_MAP_CHOROPLETH_POINTS;
-                bool has = shaded && im_values_get(m->values, i, &v);
-                fill = im_map_fill_for_value(m, has, v);
+            im_rgb_t fill = district_fill(m, i);
+            bool grouped = !m->vector_output &&
+                           ndone < sizeof done / sizeof *done;
+            if (grouped) {
+                bool seen = false;
+                for (size_t k = 0; k < ndone && !seen; k++)
+                    seen = same_rgb(done[k], fill);
+                if (seen)
+                    continue;
+                done[ndone++] = fill;
             }
+            shape_path(cr, m, &m->shapes[i], box);
+            for (size_t j = i + 1; grouped && j < n; j++)
+                if (m->selected[j] == (pass == 1) &&
+                    same_rgb(district_fill(m, j), fill))
+                    shape_path(cr, m, &m->shapes[j], box);
             set_rgb(cr, fill);
             fill_(cr, m);
             any = true;
@@ -1138,20 +1181,100 @@ static rect_t label_spot(const im_map_t *m, im_xy_t a, double w, double h,
         return (rect_t){a.x - w / 2 + dx[k] * (w + 4), a.y - h / 2 + dy[k] * h,
                         w, h};
     }
-    double ang = M_PI / 4 * (t % 8) - M_PI / 2;
-    double dist = m->unit * (t < 8 ? 40 : 70);
+    /* Sixteen directions, from straight up round, at four distances,
+     * nearest first: a short leader reads best. */
+    double ang = M_PI / 8 * (t % 16) - M_PI / 2;
+    static const double reach[] = {30, 45, 60, 80};
+    double dist = m->unit * reach[t / 16];
     return (rect_t){a.x + dist * cos(ang) - w / 2, a.y + dist * sin(ang) - h / 2,
                     w, h};
 }
 
-static bool label_fits(const im_map_t *m, rect_t r, const rect_t *placed,
-                       size_t nplaced)
+/* Where a leader from the point a meets the label r: the nearest point
+ * of r's edge, or r's centre when a is inside it. */
+static im_xy_t leader_end(im_xy_t a, rect_t r)
+{
+    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
+    double ex = fmax(r.x, fmin(a.x, r.x + r.w));
+    double ey = fmax(r.y, fmin(a.y, r.y + r.h));
+    if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
+        ey = cy;
+    return (im_xy_t){ex, ey};
+}
+
+typedef struct {
+    im_xy_t a, b;
+} segment_t;
+
+static double cross3(im_xy_t o, im_xy_t p, im_xy_t q)
+{
+    return (p.x - o.x) * (q.y - o.y) - (p.y - o.y) * (q.x - o.x);
+}
+
+static bool segments_cross(segment_t s, segment_t t)
+{
+    double d1 = cross3(t.a, t.b, s.a), d2 = cross3(t.a, t.b, s.b);
+    double d3 = cross3(s.a, s.b, t.a), d4 = cross3(s.a, s.b, t.b);
+    return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) &&
+           ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0));
+}
+
+static bool segment_hits_rect(segment_t s, rect_t r)
+{
+    /* Clipped against the rectangle's slabs (Liang-Barsky). */
+    double t0 = 0, t1 = 1, dx = s.b.x - s.a.x, dy = s.b.y - s.a.y;
+    double p[4] = {-dx, dx, -dy, dy};
+    double q[4] = {s.a.x - r.x, r.x + r.w - s.a.x, s.a.y - r.y,
+                   r.y + r.h - s.a.y};
+    for (int k = 0; k < 4; k++) {
+        if (p[k] == 0) {
+            if (q[k] < 0)
+                return false;
+            continue;
+        }
+        double t = q[k] / p[k];
+        if (p[k] < 0)
+            t0 = fmax(t0, t);
+        else
+            t1 = fmin(t1, t);
+        if (t0 > t1)
+            return false;
+    }
+    return true;
+}
+
+/* What the labels placed so far take up: their boxes, and the leaders
+ * drawn to some of them, which no later label may cover and no later
+ * leader may cross. */
+typedef struct {
+    rect_t *box;
+    size_t nbox;
+    segment_t *leader;
+    size_t nleader;
+} placed_t;
+
+static bool label_fits(const im_map_t *m, rect_t r, const placed_t *pl)
 {
     if (!inside(m->map_rect, r) || overlaps(r, m->legend_rect) ||
         overlaps(r, m->inset_rect))
         return false;
-    for (size_t q = 0; q < nplaced; q++)
-        if (overlaps(r, placed[q]))
+    for (size_t q = 0; q < pl->nbox; q++)
+        if (overlaps(r, pl->box[q]))
+            return false;
+    for (size_t q = 0; q < pl->nleader; q++)
+        if (segment_hits_rect(pl->leader[q], r))
+            return false;
+    return true;
+}
+
+/* A leader from a to r that crosses no label placed and no leader. */
+static bool leader_clear(segment_t s, const placed_t *pl)
+{
+    for (size_t q = 0; q < pl->nbox; q++)
+        if (segment_hits_rect(s, pl->box[q]))
+            return false;
+    for (size_t q = 0; q < pl->nleader; q++)
+        if (segments_cross(s, pl->leader[q]))
             return false;
     return true;
 }
@@ -1160,14 +1283,10 @@ static bool label_fits(const im_map_t *m, rect_t r, const rect_t *placed,
  * on the point. */
 static void draw_leader(cairo_t *cr, const im_map_t *m, im_xy_t a, rect_t r)
 {
-    double cx = r.x + r.w / 2, cy = r.y + r.h / 2;
-    double ex = fmax(r.x, fmin(a.x, r.x + r.w));
-    double ey = fmax(r.y, fmin(a.y, r.y + r.h));
-    if (fabs(ex - cx) < 1 && fabs(ey - cy) < 1)
-        ey = cy;
+    im_xy_t e = leader_end(a, r);
     cairo_new_path(cr);
     cairo_move_to(cr, a.x, a.y);
-    cairo_line_to(cr, ex, ey);
+    cairo_line_to(cr, e.x, e.y);
     set_rgb(cr, m->st.text);
     cairo_set_line_width(cr, 0.7 * m->unit);
     stroke_(cr, m);
@@ -1181,10 +1300,13 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     m->nlabels = 0;
     if (!m->values || !m->label_template[0])
         return;
-    size_t n = im_layer_count(m->layer), k = 0, nplaced = 0;
+    size_t n = im_layer_count(m->layer), k = 0;
     ranked_t *order = malloc((n ? n : 1) * sizeof *order);
-    rect_t *placed = malloc((n ? n : 1) * sizeof *placed);
-    if (!order || !placed) {
+    placed_t pd = {malloc((n ? n : 1) * sizeof *pd.box), 0,
+                   malloc((n ? n : 1) * sizeof *pd.leader), 0};
+    rect_t *placed = pd.box;
+    im_xy_t *ends = malloc((n ? n : 1) * 2 * sizeof *ends);
+    if (!order || !pd.box || !pd.leader || !ends) {
         m->draw_failed = true;
         goto done;
     }
@@ -1213,9 +1335,9 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
          * districts).  Only then is the label dropped. */
         bool done_one = false;
         for (int stage = 0; stage < 3 && !done_one; stage++) {
-            int tries = stage == 0 ? 1 : stage == 1 ? 4 : 16;
+            int tries = stage == 0 ? 1 : stage == 1 ? 4 : 64;
             for (int f = 0; f < 4 && !done_one; f++) {
-                if (forms[f].wrap && (!can_wrap || stage == 2))
+                if (forms[f].wrap && !can_wrap)
                     continue;
                 if (!pl[f]) {
                     pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale,
@@ -1225,13 +1347,22 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
                 }
                 for (int t = 0; t < tries && !done_one; t++) {
                     rect_t r = label_spot(m, a, fw[f], fh[f], stage, t);
-                    if (!label_fits(m, r, placed, nplaced))
+                    if (!label_fits(m, r, &pd))
                         continue;
-                    if (stage == 2)
+                    segment_t lead = {a, leader_end(a, r)};
+                    ends[2 * pd.nbox] = ends[2 * pd.nbox + 1] =
+                        (im_xy_t){NAN, NAN};
+                    if (stage == 2) {
+                        if (!leader_clear(lead, &pd))
+                            continue;
                         draw_leader(cr, m, a, r);
+                        pd.leader[pd.nleader++] = lead;
+                        ends[2 * pd.nbox] = lead.a;
+                        ends[2 * pd.nbox + 1] = lead.b;
+                    }
                     draw_text(cr, m, pl[f], r.x, r.y, true);
                     remember_text(m, text);
-                    placed[nplaced++] = r;
+                    pd.box[pd.nbox++] = r;
                     done_one = true;
                 }
             }
@@ -1246,9 +1377,12 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
     }
 done:
     free(order);
+    free(pd.leader);
     free(m->labels);
+    free(m->leaders);
     m->labels = placed;
-    m->nlabels = placed ? nplaced : 0;
+    m->leaders = ends;
+    m->nlabels = placed && ends ? pd.nbox : 0;
 }
 
 /* ---- legend and furniture ---------------------------------------------- */
@@ -2155,19 +2289,25 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
     set_rgb(cr, m->st.line_district);
     cairo_set_line_width(cr, 0.5 * m->unit);
     stroke_(cr, m);
+    /* The selection and the rest, one fill each: at this size the seams
+     * between districts filled one by one would show. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
-    for (size_t i = 0; i < n; i++) {
-        const im_shape_t *s = &m->shapes[i];
-        for (size_t q = 0; q < s->nrings; q++)
-            for (size_t j = 0; j < s->rings[q].count; j++) {
-                im_xy_t p = s->pts[s->rings[q].start + j];
-                double x = r.x + (p.x - minx) * k, y = r.y + (maxy - p.y) * k;
-                if (j == 0)
-                    cairo_move_to(cr, x, y);
-                else
-                    cairo_line_to(cr, x, y);
-            }
-        if (m->selected[i])
+    for (int sel = 0; sel < 2; sel++) {
+        for (size_t i = 0; i < n; i++) {
+            const im_shape_t *s = &m->shapes[i];
+            if (m->selected[i] != (sel == 1))
+                continue;
+            for (size_t q = 0; q < s->nrings; q++)
+                for (size_t j = 0; j < s->rings[q].count; j++) {
+                    im_xy_t p = s->pts[s->rings[q].start + j];
+                    double x = r.x + (p.x - minx) * k, y = r.y + (maxy - p.y) * k;
+                    if (j == 0)
+                        cairo_move_to(cr, x, y);
+                    else
+                        cairo_line_to(cr, x, y);
+                }
+        }
+        if (sel)
             cairo_set_source_rgb(cr, 0.62, 0.62, 0.60);
         else
             set_rgb(cr, m->st.land_context);
@@ -2731,6 +2871,7 @@ void im_map_free(im_map_t *m)
     free(m->label_template);
     free(m->drawn_text);
     free(m->labels);
+    free(m->leaders);
     im_proj_free(m->proj);
     free(m);
 }

@@ -285,6 +285,39 @@ int main(void)
                           by + bh <= ay,
                       "dense: boxes %zu and %zu overlap", a, b);
             }
+        /* Leaders: none runs through another label (checked every
+         * tenth of a pixel along it) or crosses another leader. */
+        size_t nleaders = 0;
+        for (size_t a = 0; a < nl; a++) {
+            double x0, y0, x1, y1;
+            if (!im_map_label_leader(dm, a, &x0, &y0, &x1, &y1))
+                continue;
+            nleaders++;
+            double len = hypot(x1 - x0, y1 - y0);
+            for (size_t b = 0; b <= nl; b++) {
+                double bx, by, bw, bh;
+                im_map_label_box(dm, b, &bx, &by, &bw, &bh);
+                int inside = 0;
+                for (double t = 0; b != a && t <= 1; t += 0.1 / (len + 1)) {
+                    double x = x0 + t * (x1 - x0), y = y0 + t * (y1 - y0);
+                    inside += x > bx + 0.5 && x < bx + bw - 0.5 &&
+                              y > by + 0.5 && y < by + bh - 0.5;
+                }
+                CHECK(inside == 0, "dense: leader of label %zu runs through "
+                      "box %zu", a, b);
+                double u0, v0, u1, v1;
+                if (b >= nl || b <= a ||
+                    !im_map_label_leader(dm, b, &u0, &v0, &u1, &v1))
+                    continue;
+                double d1 = (u1 - u0) * (y0 - v0) - (v1 - v0) * (x0 - u0);
+                double d2 = (u1 - u0) * (y1 - v0) - (v1 - v0) * (x1 - u0);
+                double d3 = (x1 - x0) * (v0 - y0) - (y1 - y0) * (u0 - x0);
+                double d4 = (x1 - x0) * (v1 - y0) - (y1 - y0) * (u1 - x0);
+                CHECK(!(d1 * d2 < 0 && d3 * d4 < 0),
+                      "dense: leaders of labels %zu and %zu cross", a, b);
+            }
+        }
+        CHECK(nleaders > 0, "dense: some labels have leaders");
         im_map_free(dm);
         im_values_free(dv);
     }
