@@ -4,6 +4,7 @@
  */
 #include "context.h"
 #include "gdal_module.h"
+#include "proj_module.h"
 
 #include <dlfcn.h>
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef IM_DEFAULT_DATADIR
 #define IM_DEFAULT_DATADIR "data"
@@ -26,6 +28,8 @@ struct im_ctx {
     unsigned long warnings;
     void *gdal_handle;           /* the GDAL module, once loaded */
     const im_gdal_api_t *gdal;
+    void *proj_handle;           /* the PROJ module, once loaded */
+    const im_proj_api_t *proj;
     bool muted;                  /* warnings are dropped */
 };
 
@@ -62,6 +66,8 @@ void im_ctx_free(im_ctx_t *ctx)
     free(ctx->cache_dir);
     if (ctx->gdal_handle)
         dlclose(ctx->gdal_handle);
+    if (ctx->proj_handle)
+        dlclose(ctx->proj_handle);
     free(ctx);
 }
 
@@ -102,6 +108,19 @@ im_status_t im_ctx_set_cache_dir(im_ctx_t *ctx, const char *dir)
 }
 
 const char *im_ctx_cache_dir(const im_ctx_t *ctx) { return ctx->cache_dir; }
+
+void im_ctx_make_cache_dir(const im_ctx_t *ctx)
+{
+    char *p = im_strdup(ctx->cache_dir);
+    for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        mkdir(p, 0777);
+        *s = '/';
+    }
+    if (p)
+        mkdir(p, 0777);
+    free(p);
+}
 
 unsigned long im_ctx_warnings(const im_ctx_t *ctx) { return ctx->warnings; }
 
@@ -151,4 +170,12 @@ void im_ctx_set_gdal(im_ctx_t *ctx, void *handle, const im_gdal_api_t *api)
 {
     ctx->gdal_handle = handle;
     ctx->gdal = api;
+}
+
+const im_proj_api_t *im_ctx_proj_api(const im_ctx_t *ctx) { return ctx->proj; }
+
+void im_ctx_set_proj(im_ctx_t *ctx, void *handle, const im_proj_api_t *api)
+{
+    ctx->proj_handle = handle;
+    ctx->proj = api;
 }

@@ -23,6 +23,9 @@ void im_warn(im_ctx_t *ctx, const char *fmt, ...) IM_PRINTF(2, 3);
 unsigned long im_ctx_warnings(const im_ctx_t *ctx);
 /* The cache directory, or NULL. */
 const char *im_ctx_cache_dir(const im_ctx_t *ctx);
+/* Creates the cache directory and its parents, as far as it can: a cache
+ * that cannot be written is only a cache missed. */
+void im_ctx_make_cache_dir(const im_ctx_t *ctx);
 /* Silences warnings (or lets them through again); returns whether they
  * were silenced before. */
 bool im_ctx_mute(im_ctx_t *ctx, bool mute);

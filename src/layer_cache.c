@@ -184,25 +184,12 @@ void im_layer_cache_get(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     }
 }
 
-static void make_dirs(const char *dir)
-{
-    char *p = im_strdup(dir);
-    for (char *s = p ? strchr(p + 1, '/') : NULL; s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(p, 0777);
-        *s = '/';
-    }
-    if (p)
-        mkdir(p, 0777);
-    free(p);
-}
-
 void im_layer_cache_put(im_ctx_t *ctx, const im_layer_t *L,
                         const im_layer_cache_t *c)
 {
     if (!c->path)
         return;
-    make_dirs(im_ctx_cache_dir(ctx));
+    im_ctx_make_cache_dir(ctx);
     size_t n = strlen(c->path) + 32;
     char *tmp = malloc(n);
     if (!tmp)

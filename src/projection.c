@@ -8,28 +8,31 @@
  * and Sindh (0.41% at the extremes), and the central meridian bisects
  * their longitudes.
  */
+#define _GNU_SOURCE   /* dladdr */
 #include "projection.h"
 #include "context.h"
+#include "proj_module.h"
 
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <math.h>
-#include <proj.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define IM_AEA_DEF                                                           \
-    "+proj=aea +lat_1=26 +lat_2=35 +lat_0=30 +lon_0=67.5 +ellps=WGS84"
-
 struct im_proj {
-    PJ_CONTEXT *pc;   /* one per map: PROJ contexts are not thread safe */
-    PJ *aea;          /* lon/lat radians -> metres */
-    /* The same projection in closed form (Snyder 1987, eqs. 14-1 to
-     * 14-4, as PROJ's aea evaluates them), used when it agrees with PROJ:
-     * a fifth of the instructions, since a million points spent 650 each
-     * in PROJ's pipeline around the formula.  Read-only, so threads may
-     * share it. */
+    /* The projection in closed form (Snyder 1987, eqs. 14-1 to 14-4, as
+     * PROJ's aea evaluates them), used when it agrees with PROJ: a fifth
+     * of the instructions, since a million points spent 650 each in
+     * PROJ's pipeline around the formula, and no PROJ to load at all
+     * once the agreement is on record.  Read-only, so threads may share
+     * it. */
     bool closed;
-    double e, one_es, n, c, dd, rho0;
+    double e, es, one_es, n, c, dd, rho0;
     /* For drawing many points: rho by latitude and the sine and cosine
      * of n * lambda by longitude, every two-hundredth of a degree over the
      * region where the closed form is checked, interpolated linearly.
@@ -40,6 +43,9 @@ struct im_proj {
      * TABLE_TOLERANCE_M of the closed form. */
     bool tables;
     double *rho_at, *sin_at, *cos_at;
+    /* PROJ through its module, where the closed form does not agree. */
+    const im_proj_api_t *api;
+    im_proj_pj_t *pj;   /* one per map: PROJ contexts are not thread safe */
 };
 
 #define TABLE_STEP 0.005   /* degrees */
@@ -83,6 +89,7 @@ static void closed_setup(im_proj_t *p)
 {
     double f = 1 / IM_INV_F, es = f * (2 - f), r = M_PI / 180;
     p->e = sqrt(es);
+    p->es = es;
     p->one_es = 1 - es;
     double m1 = msfn(es, IM_LAT1 * r), m2 = msfn(es, IM_LAT2 * r);
     double q1 = qsfn(p, sin(IM_LAT1 * r)), q2 = qsfn(p, sin(IM_LAT2 * r));
@@ -113,20 +120,18 @@ static bool closed_forward(const im_proj_t *p, double *x, double *y)
     return true;
 }
 
-/* The closed form is used only if it gives PROJ's metres, to a
- * micrometre, over and around the country. */
-static bool closed_agrees(im_proj_t *p)
+/* Scale along the parallel, Snyder's k = rho n / (a m) with m as in his
+ * eq. 14-15 (msfn), rho being in units of a here as above; 0 where the
+ * latitude has none. */
+static double closed_parallel_scale(const im_proj_t *p, double phi)
 {
-    for (double lat = 20; lat <= 40; lat += 5)
-        for (double lon = 55; lon <= 80; lon += 5) {
-            double x = lon * (M_PI / 180), y = lat * (M_PI / 180);
-            PJ_COORD c = proj_trans(p->aea, PJ_FWD, proj_coord(x, y, 0, 0));
-            if (!closed_forward(p, &x, &y) || !(fabs(x - c.xy.x) < 1e-6) ||
-                !(fabs(y - c.xy.y) < 1e-6))
-                return false;
-        }
-    return true;
+    double rho = p->c - p->n * qsfn(p, sin(phi)), m = msfn(p->es, phi);
+    if (!(rho >= 0) || !(m > 0))
+        return 0;
+    return p->dd * sqrt(rho) * p->n / m;
 }
+
+/* ---- tables for drawn points ----------------------------------------- */
 
 static double table_rho(const im_proj_t *p, double lat_deg)
 {
@@ -183,38 +188,220 @@ void im_proj_prepare_drawn(im_proj_t *p)
     p->tables = (err_rho + rho_max * err_trig) * IM_A < TABLE_TOLERANCE_M;
 }
 
-static void quiet(void *user, int level, const char *msg)
+/* ---- the check against PROJ ------------------------------------------- */
+
+/* Over and around the country, every 5 degrees. */
+#define GRID_LONS 6
+#define GRID 30
+
+static void grid_point(int i, double *lam, double *phi)
 {
-    (void)user;
-    (void)level;
-    (void)msg;
+    *lam = (55 + 5 * (i % GRID_LONS)) * (M_PI / 180);
+    *phi = (20 + 5 * (i / GRID_LONS)) * (M_PI / 180);
 }
 
-/* PROJ 9 opens its database and parses its schema for every context (a
- * tenth of the time of an SVG map), though a projection given by its
- * parameters needs nothing from it.  The build leaves a database holding
- * only the installed one's layout version, which is all PROJ checks; the
- * context gets that one when it is there.  Should PROJ refuse it, or
- * then fail to create the projection, the default database is used. */
-static PJ_CONTEXT *context_new(bool minimal)
+typedef struct {
+    double x, y, k;   /* PROJ's metres and scale along the parallel */
+} ref_t;
+
+static bool proj_reference(const im_proj_t *p, ref_t ref[GRID])
 {
-    PJ_CONTEXT *pc = proj_context_create();
-#ifdef IM_COMPILED_DIR
-    if (pc && minimal) {
-        const char *path = IM_COMPILED_DIR "/proj-minimal.db";
-        if (access(path, R_OK) == 0) {
-            proj_log_func(pc, NULL, quiet);
-            if (!proj_context_set_database_path(pc, path, NULL, NULL)) {
-                proj_context_destroy(pc);
-                pc = proj_context_create();
-            }
-        }
+    double x[GRID], y[GRID];
+    for (int i = 0; i < GRID; i++)
+        grid_point(i, &x[i], &y[i]);
+    if (p->api->forward(p->pj, x, y, GRID, 1) != GRID)
+        return false;
+    for (int i = 0; i < GRID; i++) {
+        double lam, phi;
+        grid_point(i, &lam, &phi);
+        ref[i] = (ref_t){x[i], y[i], p->api->parallel_scale(p->pj, lam, phi)};
     }
-#else
-    (void)minimal;
-#endif
-    return pc;
+    return true;
 }
+
+/* The closed form is used only if it gives PROJ's metres, to a
+ * micrometre, and PROJ's scale along the parallel (the scale bar's), over
+ * and around the country.  PROJ differentiates the projection numerically
+ * for its factors, which leaves them about 1e-11 (relative) from the exact
+ * ones on this grid: the scale's tolerance is 1e-10. */
+static bool closed_agrees(const im_proj_t *p, const ref_t ref[GRID])
+{
+    for (int i = 0; i < GRID; i++) {
+        double x, y;
+        grid_point(i, &x, &y);
+        double k = closed_parallel_scale(p, y);
+        if (!closed_forward(p, &x, &y) || !(fabs(x - ref[i].x) < 1e-6) ||
+            !(fabs(y - ref[i].y) < 1e-6) ||
+            !(fabs(k - ref[i].k) <= 1e-10 * k))
+            return false;
+    }
+    return true;
+}
+
+/* ---- the record of the check ------------------------------------------ *
+ *
+ * Loading PROJ costs every process about 9 ms before it has done
+ * anything, for an answer that stays the same until PROJ or the closed
+ * form changes; so when the two agree, PROJ's figures on the grid are
+ * kept in the cache directory, and later processes compare the closed
+ * form with those instead of loading PROJ.  The record holds what could
+ * change PROJ's figures: the definition, and the module and the PROJ
+ * library that computed them (path, device, inode, size and modification
+ * time to the nanosecond, stat'ed again on every read).  The closed
+ * form's constants are recorded too, though the closed form itself is
+ * compared with the figures on every read, which also catches a change
+ * to its code.  A record that cannot be read, or does not match in every
+ * line, is as if there were none. */
+
+#define RECORD_NAME "projection.imcheck"
+#define RECORD_VERSION "incimap projection check 1\n"
+#define LINE_MAX_ (PATH_MAX + 160)
+
+static bool record_path(const im_ctx_t *ctx, char *path, size_t n,
+                        const char *suffix)
+{
+    const char *dir = im_ctx_cache_dir(ctx);
+    if (!dir)
+        return false;
+    int w = snprintf(path, n, "%s/" RECORD_NAME "%s", dir, suffix);
+    return w > 0 && (size_t)w < n;
+}
+
+static bool definition_line(char *buf, size_t n)
+{
+    int w = snprintf(buf, n, "definition %s\n", IM_PROJ_DEFINITION);
+    return w > 0 && (size_t)w < n;
+}
+
+static bool constants_line(const im_proj_t *p, char *buf, size_t n)
+{
+    int w = snprintf(buf, n, "closed %a %a %a %a %a %a %a\n", p->e, p->es,
+                     p->one_es, p->n, p->c, p->dd, p->rho0);
+    return w > 0 && (size_t)w < n;
+}
+
+/* "<label> <dev> <ino> <size> <mtime> <path>\n", the path last since it
+ * may hold spaces; false if the file cannot be stat'ed now. */
+static bool identity_line(const char *label, const char *path, char *buf,
+                          size_t n)
+{
+    struct stat st;
+    if (!path || !*path || strchr(path, '\n') || stat(path, &st) != 0)
+        return false;
+    int w = snprintf(buf, n, "%s %ju %ju %jd %jd.%09ld %s\n", label,
+                     (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+                     (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+                     (long)st.st_mtim.tv_nsec, path);
+    return w > 0 && (size_t)w < n;
+}
+
+/* Whether a recorded identity line is the file at its path as it is now. */
+static bool same_file(const char *line, const char *label, char *buf,
+                      size_t n)
+{
+    size_t len = strlen(label);
+    if (strncmp(line, label, len) || line[len] != ' ')
+        return false;
+    const char *s = line + len;
+    for (int field = 0; field < 4 && s; field++)
+        s = strchr(s + 1, ' ');
+    if (!s)
+        return false;
+    char path[PATH_MAX];
+    size_t plen = strcspn(s + 1, "\n");
+    if (plen >= sizeof path)
+        return false;
+    memcpy(path, s + 1, plen);
+    path[plen] = '\0';
+    return identity_line(label, path, buf, n) && !strcmp(line, buf);
+}
+
+static bool read_line(FILE *f, char *line, size_t n)
+{
+    return fgets(line, (int)n, f) && strchr(line, '\n');
+}
+
+static bool parse_ref(const char *line, ref_t *r)
+{
+    char *end;
+    r->x = strtod(line, &end);
+    if (end == line || *end != ' ')
+        return false;
+    r->y = strtod(line = end, &end);
+    if (end == line || *end != ' ')
+        return false;
+    r->k = strtod(line = end, &end);
+    return end != line && !strcmp(end, "\n");
+}
+
+/* PROJ's figures from a record that still describes this closed form
+ * and the PROJ files it names. */
+static bool record_read(const im_ctx_t *ctx, const im_proj_t *p,
+                        ref_t ref[GRID])
+{
+    char path[PATH_MAX];
+    if (!record_path(ctx, path, sizeof path, ""))
+        return false;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[LINE_MAX_], want[LINE_MAX_];
+    bool ok = read_line(f, line, sizeof line) && !strcmp(line, RECORD_VERSION) &&
+              read_line(f, line, sizeof line) && definition_line(want, sizeof want) &&
+              !strcmp(line, want) && read_line(f, line, sizeof line) &&
+              constants_line(p, want, sizeof want) && !strcmp(line, want) &&
+              read_line(f, line, sizeof line) &&
+              same_file(line, "module", want, sizeof want) &&
+              read_line(f, line, sizeof line) &&
+              same_file(line, "libproj", want, sizeof want);
+    for (int i = 0; ok && i < GRID; i++)
+        ok = read_line(f, line, sizeof line) && parse_ref(line, &ref[i]);
+    ok = ok && fgetc(f) == EOF && !ferror(f);
+    fclose(f);
+    return ok;
+}
+
+/* Renamed into place whole, so that a reader never sees half a record;
+ * any failure leaves only a record missed. */
+static void record_write(im_ctx_t *ctx, const im_proj_t *p,
+                         const ref_t ref[GRID])
+{
+    char path[PATH_MAX], tmp[PATH_MAX], module[PATH_MAX], lib[PATH_MAX];
+    char line[4][LINE_MAX_];
+    Dl_info info;
+    const char *libfile = p->api->library_file();
+    if (!record_path(ctx, path, sizeof path, "") ||
+        !record_path(ctx, tmp, sizeof tmp, ".XXXXXX") ||
+        !dladdr((const void *)p->api, &info) || !info.dli_fname ||
+        !realpath(info.dli_fname, module) || !libfile ||
+        !realpath(libfile, lib) ||
+        !definition_line(line[0], sizeof line[0]) ||
+        !constants_line(p, line[1], sizeof line[1]) ||
+        !identity_line("module", module, line[2], sizeof line[2]) ||
+        !identity_line("libproj", lib, line[3], sizeof line[3]))
+        return;
+    im_ctx_make_cache_dir(ctx);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    fputs(RECORD_VERSION, f);
+    for (int i = 0; i < 4; i++)
+        fputs(line[i], f);
+    for (int i = 0; i < GRID; i++)
+        fprintf(f, "%a %a %a\n", ref[i].x, ref[i].y, ref[i].k);
+    bool ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+/* ---- the projection --------------------------------------------------- */
 
 im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out)
 {
@@ -222,29 +409,27 @@ im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out)
     im_proj_t *p = calloc(1, sizeof *p);
     if (!p)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-    p->pc = context_new(true);
-    /* Both ends are on WGS 84, so the transformation is the projection
-     * alone: created from its definition it needs no search of PROJ's
-     * database for candidate operations, which took a fifth of a whole
-     * render. */
-    p->aea = p->pc ? proj_create(p->pc, IM_AEA_DEF) : NULL;
-    if (!p->aea) {
-        if (p->pc)
-            proj_context_destroy(p->pc);
-        p->pc = context_new(false);
-        p->aea = p->pc ? proj_create(p->pc, IM_AEA_DEF) : NULL;
+    closed_setup(p);
+    ref_t ref[GRID];
+    if (record_read(ctx, p, ref) && closed_agrees(p, ref)) {
+        p->closed = true;
+        *out = p;
+        return IM_OK;
     }
-    if (!p->aea) {
-        int err = p->pc ? proj_context_errno(p->pc) : 0;
-        im_status_t st = im_error(ctx, IM_ERR_LIB, "PROJ: cannot set up the "
-                                  "map projection: %s",
-                                  err ? proj_context_errno_string(p->pc, err)
-                                      : "unknown error");
+    im_status_t st = im_proj_module(ctx, &p->api);
+    if (!st)
+        st = p->api->create(ctx, IM_PROJ_DEFINITION, &p->pj);
+    if (st) {
         im_proj_free(p);
         return st;
     }
-    closed_setup(p);
-    p->closed = closed_agrees(p);
+    p->closed = proj_reference(p, ref) && closed_agrees(p, ref);
+    if (p->closed) {
+        record_write(ctx, p, ref);
+        /* Nothing else needs PROJ's objects: its context goes now. */
+        p->api->destroy(p->pj);
+        p->pj = NULL;
+    }
     *out = p;
     return IM_OK;
 }
@@ -253,9 +438,8 @@ void im_proj_free(im_proj_t *p)
 {
     if (!p)
         return;
-    proj_destroy(p->aea);
-    if (p->pc)
-        proj_context_destroy(p->pc);
+    if (p->pj)
+        p->api->destroy(p->pj);
     free(p->rho_at);
     free(p->sin_at);
     free(p->cos_at);
@@ -278,10 +462,7 @@ im_status_t im_proj_forward(im_proj_t *p, double *x, double *y, size_t n,
                 return IM_ERR_LIB;
         return IM_OK;
     }
-    size_t bytes = stride * sizeof(double);
-    size_t done = proj_trans_generic(p->aea, PJ_FWD, x, bytes, n, y, bytes, n,
-                                     NULL, 0, 0, NULL, 0, 0);
-    return done == n ? IM_OK : IM_ERR_LIB;
+    return p->api->forward(p->pj, x, y, n, stride) == n ? IM_OK : IM_ERR_LIB;
 }
 
 im_status_t im_proj_forward_drawn(im_proj_t *p, double *x, double *y,
@@ -311,7 +492,8 @@ bool im_proj_shareable(const im_proj_t *p) { return p->closed; }
 
 double im_proj_parallel_scale(im_proj_t *p, double lon_deg, double lat_deg)
 {
-    PJ_COORD c = proj_coord(proj_torad(lon_deg), proj_torad(lat_deg), 0, 0);
-    PJ_FACTORS f = proj_factors(p->aea, c);
-    return f.parallel_scale > 0 ? f.parallel_scale : 1.0;
+    double lam = lon_deg * (M_PI / 180), phi = lat_deg * (M_PI / 180);
+    double k = p->closed ? closed_parallel_scale(p, phi)
+                         : p->api->parallel_scale(p->pj, lam, phi);
+    return k > 0 ? k : 1.0;
 }

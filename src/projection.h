@@ -1,5 +1,6 @@
 /*
- * projection.h: the map projection, behind one adapter over PROJ.
+ * projection.h: the map projection: a closed form, checked against PROJ
+ * (through its module, proj_module.h) or against a record of that check.
  */
 #ifndef IM_PROJECTION_H
 #define IM_PROJECTION_H
@@ -10,7 +11,13 @@
 
 typedef struct im_proj im_proj_t;
 
-/* The equal-area projection used for every map.  Caller owns *out. */
+/* The projection as PROJ defines it, which the closed form reproduces. */
+#define IM_PROJ_DEFINITION                                                   \
+    "+proj=aea +lat_1=26 +lat_2=35 +lat_0=30 +lon_0=67.5 +ellps=WGS84"
+
+/* The equal-area projection used for every map.  Loads the PROJ module
+ * unless the cache directory holds a record of the closed form agreeing
+ * with it.  Caller owns *out. */
 im_status_t im_proj_new(im_ctx_t *ctx, im_proj_t **out);
 void im_proj_free(im_proj_t *proj);
 /* Projects n points in place: x = longitude, y = latitude in degrees in,
