@@ -35,6 +35,9 @@
 #include <stdatomic.h>
 #include <threads.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct { double x, y, w, h; } rect_t;
 
@@ -657,6 +660,358 @@ static void record_svg_text(cairo_t *cr, im_map_t *m, PangoLayout *pl,
     pango_layout_iter_free(it);
 }
 
+/* On a raster page the halo is the text itself drawn around a circle in
+ * the halo colour, as twelve copies: glyphs come from Cairo's cache,
+ * where stroking their outlines was a quarter of a whole map's time.
+ * Drawing the copies through Pango and Cairo's glyph compositor was then
+ * three fifths of the labels' instructions, so the layout is drawn once
+ * into an alpha mask of its own, the copies are laid over each other
+ * there, and the page gets two masked fills, halo then text.
+ *
+ * Cairo puts each glyph on whole pixels, rounding its position, so a
+ * copy moved by a fraction of a pixel moved each glyph by the whole
+ * pixels its own position rounded to.  Here each glyph's part of the
+ * mask (the columns its ink covers, on its line's rows) moves by just
+ * those pixels, found as Pango and Cairo find them.  Moving the whole
+ * mask by one offset, rounded or sampled between pixels, made the halo a
+ * pixel thicker or thinner on one side of many glyphs. */
+#define HALO_COPIES 12
+/* The copying works in blocks of 16 columns, which can run 15 past a
+ * row's ink: the masks have that much room past their width, besides
+ * the halo's reach. */
+#define HALO_SLACK 16
+
+typedef struct {
+    int line;       /* which line of the layout */
+    int x, y;       /* Pango units: where its run starts, on its baseline */
+    int dx, dy;     /* Pango units: where it is in its run */
+    bool ink;       /* drawn: not an empty glyph */
+    int c0;         /* the mask's column where its advance begins */
+    int i0, i1;     /* the columns its ink covers */
+    int tx, ty;     /* the pixel it lands on in the mask */
+    int sx, sy;     /* how far the copy at hand moves it */
+} halo_glyph_t;
+
+/* The pixel Cairo puts a glyph on, its position worked out as Pango's
+ * renderer does from the current point (ox, oy), step by step, for the
+ * same rounding. */
+static void glyph_pixel(cairo_t *cr, double ox, double oy,
+                        const halo_glyph_t *g, int *px, int *py)
+{
+    double base_x = ox + (double)g->x / PANGO_SCALE;
+    double base_y = oy + (double)g->y / PANGO_SCALE;
+    double cx = base_x + (double)g->dx / PANGO_SCALE;
+    double cy = g->dy == 0 ? base_y : base_y + (double)g->dy / PANGO_SCALE;
+    cairo_user_to_device(cr, &cx, &cy);
+    *px = (int)floor(cx + 0.5);
+    *py = (int)floor(cy + 0.5);
+}
+
+/* The glyphs of the layout as its renderer places them, with their
+ * columns in a mask w wide whose left edge is at device x mx; NULL when
+ * memory ran out. */
+static halo_glyph_t *layout_glyphs(cairo_t *cr, PangoLayout *pl, int mx,
+                                   int w, int *n)
+{
+    size_t count = 0;
+    for (GSList *l = pango_layout_get_lines_readonly(pl); l; l = l->next)
+        for (GSList *r = ((PangoLayoutLine *)l->data)->runs; r; r = r->next)
+            count += (size_t)((PangoGlyphItem *)r->data)->glyphs->num_glyphs;
+    halo_glyph_t *g = malloc((count ? count : 1) * sizeof *g);
+    if (!g)
+        return NULL;
+    PangoLayoutIter *it = pango_layout_get_iter(pl);
+    int line = 0, k = 0;
+    do {
+        PangoRectangle lr;
+        pango_layout_iter_get_line_extents(it, NULL, &lr);
+        int base = pango_layout_iter_get_baseline(it), x = lr.x;
+        PangoLayoutLine *pline = pango_layout_iter_get_line_readonly(it);
+        for (GSList *r = pline->runs; r; r = r->next) {
+            const PangoGlyphItem *run = r->data;
+            x += run->start_x_offset;
+            int pos = 0;
+            for (int i = 0; i < run->glyphs->num_glyphs && (size_t)k < count;
+                 i++) {
+                const PangoGlyphInfo *gi = &run->glyphs->glyphs[i];
+                g[k] = (halo_glyph_t){.line = line,
+                                      .x = x,
+                                      .y = base - run->y_offset,
+                                      .dx = pos + gi->geometry.x_offset,
+                                      .dy = gi->geometry.y_offset,
+                                      .ink = gi->glyph != PANGO_GLYPH_EMPTY};
+                double cx = (double)(x + pos) / PANGO_SCALE;
+                double cy = (double)base / PANGO_SCALE;
+                cairo_user_to_device(cr, &cx, &cy);
+                int c0 = (int)floor(cx - mx + 0.5);
+                g[k].c0 = k && g[k - 1].line == line
+                              ? (c0 > g[k - 1].c0 ? c0 : g[k - 1].c0) : 0;
+                PangoRectangle gr = {0, 0, 0, 0};
+                if (g[k].ink)
+                    pango_font_get_glyph_extents(run->item->analysis.font,
+                                                 gi->glyph, &gr, NULL);
+                double ax = (double)(x + g[k].dx + gr.x) / PANGO_SCALE;
+                double bx = ax + (double)gr.width / PANGO_SCALE;
+                double ay = (double)base / PANGO_SCALE, by = ay;
+                cairo_user_to_device(cr, &ax, &ay);
+                cairo_user_to_device(cr, &bx, &by);
+                g[k].i0 = (int)fmin(w, fmax(0, floor(fmin(ax, bx) - mx)));
+                double end = ceil(fmax(ax, bx) - mx);
+                g[k].i1 = gr.width > 0 ? (int)fmin(w, fmax(g[k].i0, end))
+                                       : g[k].i0;
+                pos += gi->geometry.width;
+                k++;
+            }
+            x += pango_glyph_string_get_width(run->glyphs) + run->end_x_offset;
+        }
+        line++;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    *n = k;
+    return g;
+}
+
+/* Lays src[a..b] over dst[a..b] where sel is 0xff, as Cairo's OVER on an
+ * alpha mask does: the copies cover as they did drawn one over the
+ * other.  Works in blocks of 16, so the rows have HALO_SLACK columns of
+ * room. */
+static void halo_over(unsigned char *dst, const unsigned char *src,
+                      const unsigned char *sel, int a, int b)
+{
+    int c = a;
+#ifdef __SSE2__
+    /* The same arithmetic as below, eight 16-bit lanes at a time. */
+    __m128i zero = _mm_setzero_si128(), full = _mm_set1_epi16(255);
+    __m128i half = _mm_set1_epi16(0x80);
+    for (; c <= b; c += 16) {
+        __m128i s = _mm_and_si128(
+            _mm_loadu_si128((const __m128i *)(const void *)(src + c)),
+            _mm_loadu_si128((const __m128i *)(const void *)(sel + c)));
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(dst + c));
+        __m128i out[2];
+        for (int j = 0; j < 2; j++) {
+            __m128i sj = j ? _mm_unpackhi_epi8(s, zero)
+                           : _mm_unpacklo_epi8(s, zero);
+            __m128i dj = j ? _mm_unpackhi_epi8(d, zero)
+                           : _mm_unpacklo_epi8(d, zero);
+            __m128i v = _mm_add_epi16(
+                _mm_mullo_epi16(dj, _mm_sub_epi16(full, sj)), half);
+            v = _mm_srli_epi16(_mm_add_epi16(v, _mm_srli_epi16(v, 8)), 8);
+            out[j] = _mm_add_epi16(sj, v);
+        }
+        _mm_storeu_si128((__m128i *)(void *)(dst + c),
+                         _mm_packus_epi16(out[0], out[1]));
+    }
+#endif
+    for (; c <= b; c++) {
+        unsigned s = src[c] & sel[c];
+        /* Pixman's rounded product of two 8-bit alphas. */
+        unsigned v = dst[c] * (255 - s) + 0x80;
+        dst[c] = (unsigned char)(s + ((v + (v >> 8)) >> 8));
+    }
+}
+
+/* Draws the layout at the origin of the user space with a halo of
+ * radius r (user units), as the twelve copies drawn through Pango did.
+ * False, with draw_failed set, when memory ran out: the caller then
+ * draws the text alone. */
+static bool show_with_halo(cairo_t *cr, im_map_t *m, PangoLayout *pl,
+                           double r, im_rgb_t rgb)
+{
+    /* The halo's radius in device pixels. */
+    double rx = r, ry = 0, qx = 0, qy = r;
+    cairo_user_to_device_distance(cr, &rx, &ry);
+    cairo_user_to_device_distance(cr, &qx, &qy);
+    double reach = fmax(hypot(rx, ry), hypot(qx, qy));
+    /* The masks cover the ink and the halo's reach, with room for glyphs
+     * hinted at their drawn size reaching past the ink Pango measures at
+     * TEXT_LAYOUT_PX, and for rounding. */
+    PangoRectangle ink;
+    pango_layout_get_extents(pl, &ink, NULL);
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < 4; i++) {
+        double px = (double)(ink.x + (i & 1 ? ink.width : 0)) / PANGO_SCALE;
+        double py = (double)(ink.y + (i & 2 ? ink.height : 0)) / PANGO_SCALE;
+        cairo_user_to_device(cr, &px, &py);
+        x0 = fmin(x0, px);
+        y0 = fmin(y0, py);
+        x1 = fmax(x1, px);
+        y1 = fmax(y1, py);
+    }
+    double pad = ceil(reach) + 4;
+    int mx = (int)floor(x0 - pad), my = (int)floor(y0 - pad);
+    int w = (int)ceil(x1 + pad) - mx, h = (int)ceil(y1 + pad) - my;
+    /* Created by Cairo rather than over our own memory, the masks are
+     * known to start clear, which makes drawing the text into one three
+     * times faster.  Their columns past w are room for the copying, which
+     * moves a glyph at most a pixel past the reach either way. */
+    int wide = w + HALO_SLACK + (int)ceil(reach) + 2;
+    int nlines = pango_layout_get_line_count(pl), ng = 0;
+    cairo_surface_t *ts = cairo_image_surface_create(CAIRO_FORMAT_A8, wide, h);
+    cairo_surface_t *hs = cairo_image_surface_create(CAIRO_FORMAT_A8, wide, h);
+    halo_glyph_t *g = layout_glyphs(cr, pl, mx, w, &ng);
+    int *rows = malloc((2 * (size_t)h + (size_t)nlines) * sizeof *rows);
+    /* Columns to copy, and columns no glyph's ink covers. */
+    unsigned char *sel = calloc(2, (size_t)wide);
+    cairo_t *tc = cairo_create(ts);
+    bool ok = g && rows && sel && !cairo_surface_status(hs) &&
+              !cairo_status(tc);
+    /* Where each glyph lands in the mask, and whether that is where the
+     * page would have it: a position a hair from half a pixel can round
+     * the other way at the mask's smaller coordinates. */
+    bool same = true;
+    if (ok) {
+        /* The same transformation less whole pixels. */
+        cairo_matrix_t mat;
+        cairo_get_matrix(cr, &mat);
+        mat.x0 -= mx;
+        mat.y0 -= my;
+        cairo_set_matrix(tc, &mat);
+        double ox, oy, px, py;
+        cairo_move_to(tc, 0, 0);
+        cairo_get_current_point(tc, &ox, &oy);
+        pango_cairo_show_layout(tc, pl);
+        ok = !cairo_status(tc);
+        cairo_move_to(cr, 0, 0);
+        cairo_get_current_point(cr, &px, &py);
+        for (int i = 0; i < ng; i++) {
+            int x, y;
+            glyph_pixel(tc, ox, oy, &g[i], &g[i].tx, &g[i].ty);
+            glyph_pixel(cr, px, py, &g[i], &x, &y);
+            same &= !g[i].ink || (x - mx == g[i].tx && y - my == g[i].ty);
+        }
+    }
+    cairo_destroy(tc);
+    if (!ok) {
+        m->draw_failed = true;
+        cairo_surface_destroy(ts);
+        cairo_surface_destroy(hs);
+        free(g);
+        free(rows);
+        free(sel);
+        return false;
+    }
+    unsigned char *bare = sel + wide;
+    cairo_surface_flush(ts);
+    cairo_surface_flush(hs);
+    const unsigned char *text = cairo_image_surface_get_data(ts);
+    unsigned char *halo = cairo_image_surface_get_data(hs);
+    int stride = cairo_image_surface_get_stride(ts);
+    /* Only the inked part of each row is copied. */
+    int *lo = rows, *hi = rows + h, *line_end = rows + 2 * h;
+    for (int y = 0; y < h; y++) {
+        const unsigned char *row = text + (size_t)y * (size_t)stride;
+        int a = 0, b = w - 1;
+        while (a < w && !row[a])
+            a++;
+        while (b > a && !row[b])
+            b--;
+        lo[y] = a;
+        hi[y] = b;
+    }
+    /* The rows down to the bottom of a line's logical box are its. */
+    PangoLayoutIter *it = pango_layout_get_iter(pl);
+    for (int i = 0; i < nlines; i++) {
+        PangoRectangle lr;
+        pango_layout_iter_get_line_extents(it, NULL, &lr);
+        double ex = 0, ey = (double)(lr.y + lr.height) / PANGO_SCALE;
+        cairo_user_to_device(cr, &ex, &ey);
+        line_end[i] = i + 1 < nlines
+                          ? (int)fmax(0, fmin(h, floor(ey - my + 0.5)))
+                          : h;
+        pango_layout_iter_next_line(it);
+    }
+    pango_layout_iter_free(it);
+
+    /* Where the copies' layouts began on the page: drawn through Pango
+     * from a point moved round the circle. */
+    double ox[HALO_COPIES], oy[HALO_COPIES];
+    for (int k = 0; k < HALO_COPIES; k++) {
+        double a = k * M_PI / 6;
+        cairo_move_to(cr, r * cos(a), r * sin(a));
+        cairo_get_current_point(cr, &ox[k], &oy[k]);
+    }
+    int row0 = 0;
+    for (int i0 = 0, i1; i0 < ng; i0 = i1) {
+        int line = g[i0].line;
+        for (i1 = i0; i1 < ng && g[i1].line == line; i1++)
+            ;
+        /* A column goes with the glyphs whose ink covers it, else with
+         * the glyph whose place it is in. */
+        memset(bare, 1, (size_t)w);
+        for (int i = i0; i < i1; i++)
+            memset(bare + g[i].i0, 0, (size_t)(g[i].i1 - g[i].i0));
+        for (int k = 0; k < HALO_COPIES; k++) {
+            /* Where the copy's glyphs landed; an empty glyph's columns
+             * go with the glyph before. */
+            for (int i = i0; i < i1; i++) {
+                if (!g[i].ink && i > i0) {
+                    g[i].sx = g[i - 1].sx;
+                    g[i].sy = g[i - 1].sy;
+                    continue;
+                }
+                int x, y;
+                glyph_pixel(cr, ox[k], oy[k], &g[i], &x, &y);
+                g[i].sx = x - mx - g[i].tx;
+                g[i].sy = y - my - g[i].ty;
+            }
+            /* The glyphs that move alike, at once. */
+            for (int i = i0; i < i1; i++) {
+                int sx = g[i].sx, sy = g[i].sy, j = i0;
+                while (j < i && (g[j].sx != sx || g[j].sy != sy))
+                    j++;
+                if (j < i)
+                    continue;   /* moved with an earlier glyph */
+                memset(sel, 0, (size_t)w);
+                for (j = i; j < i1; j++) {
+                    if (g[j].sx != sx || g[j].sy != sy)
+                        continue;
+                    memset(sel + g[j].i0, 255, (size_t)(g[j].i1 - g[j].i0));
+                    int c1 = j + 1 < i1 ? g[j + 1].c0 : w;
+                    for (int c = g[j].c0; c < c1; c++)
+                        sel[c] |= bare[c] ? 255 : 0;
+                }
+                /* Columns moved off either side of the mask are left
+                 * out; none are, unless Cairo put a glyph further than
+                 * the reach from where Pango had it. */
+                int first = sx < 0 ? -sx : 0, last = wide - HALO_SLACK - sx;
+                for (int y = row0; y < line_end[line]; y++) {
+                    if (y + sy < 0 || y + sy >= h)
+                        continue;
+                    halo_over(halo + (size_t)(y + sy) * (size_t)stride + sx,
+                              text + (size_t)y * (size_t)stride, sel,
+                              lo[y] > first ? lo[y] : first,
+                              hi[y] < last ? hi[y] : last);
+                }
+            }
+        }
+        row0 = line_end[line];
+    }
+    cairo_surface_mark_dirty(hs);
+    free(g);
+    free(rows);
+    free(sel);
+
+    /* The current point is left at the text's origin, as drawing the
+     * text with Pango leaves it: a path begun next goes on from it. */
+    cairo_move_to(cr, 0, 0);
+    cairo_matrix_t user;
+    cairo_get_matrix(cr, &user);
+    cairo_identity_matrix(cr);
+    set_rgb(cr, m->st.halo);
+    cairo_mask_surface(cr, hs, mx, my);
+    set_rgb(cr, rgb);
+    if (same) {
+        cairo_mask_surface(cr, ts, mx, my);
+    } else {
+        cairo_set_matrix(cr, &user);
+        pango_cairo_show_layout(cr, pl);
+    }
+    cairo_surface_destroy(ts);
+    cairo_surface_destroy(hs);
+    return true;
+}
+
 /* Every piece of text goes through here: drawn with Cairo, or for SVG
  * recorded and written as <text> by our own writer, because Cairo's SVG
  * surface turns text into glyph outlines that nothing can select, search
@@ -672,18 +1027,11 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
     cairo_save(cr);
     cairo_translate(cr, x, y);
     cairo_scale(cr, s, s);
-    if (halo && !m->vector_output) {
-        /* On a raster page the halo is the text itself drawn around a
-         * circle in the halo colour: glyphs come from Cairo's cache, where
-         * stroking their outlines was a quarter of a whole map's time.
-         * Vector pages keep the stroked outline, which scales. */
-        double r = 1.25 * m->unit / s;
-        set_rgb(cr, m->st.halo);
-        for (int k = 0; k < 12; k++) {
-            double a = k * M_PI / 6;
-            cairo_move_to(cr, r * cos(a), r * sin(a));
-            pango_cairo_show_layout(cr, pl);
-        }
+    /* Vector pages keep the stroked outline below, which scales. */
+    if (halo && !m->vector_output &&
+        show_with_halo(cr, m, pl, 1.25 * m->unit / s, rgb)) {
+        cairo_restore(cr);
+        return;
     }
     cairo_move_to(cr, 0, 0);
     if (halo && m->vector_output) {

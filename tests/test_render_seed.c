@@ -16,6 +16,23 @@ typedef struct {
 static const tally_t tallies[] = {
     {"Mastung", 12}, {"Quetta", 10}, {"Bajaur", 36}, {"Peshawar", 19}};
 
+/* Reads a PNG held in memory. */
+typedef struct {
+    const unsigned char *data;
+    size_t len, at;
+} png_buf_t;
+
+static cairo_status_t png_buf_read(void *closure, unsigned char *out,
+                                   unsigned int n)
+{
+    png_buf_t *b = closure;
+    if (b->len - b->at < n)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(out, b->data + b->at, n);
+    b->at += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
 static size_t polygon_of(const im_gazetteer_t *gaz, const im_layer_t *layer,
                          const char *name)
 {
@@ -219,8 +236,48 @@ int main(void)
         size_t png_len = 0;
         CHECK(im_map_write_buffer(pm, "png", &png, &png_len) == IM_OK, "%s",
               im_ctx_errmsg(ctx));
-        free(png);
         size_t nl = im_map_label_count(pm);
+        /* The labels' halo: over the dark fill of Bajaur (36), part of
+         * its label's box is halo white, where the same map without
+         * labels has the fill (Bajaur's label lies partly over it). */
+        if (sizes[k][0] == 2480 && nl > 0) {
+            im_map_options_t bo = po;
+            bo.label_template = "";
+            im_map_t *bm = NULL;
+            unsigned char *bare = NULL;
+            size_t bare_len = 0;
+            CHECK(im_map_new(ctx, layer, values, NULL, &bo, &bm) == IM_OK &&
+                      im_map_write_buffer(bm, "png", &bare, &bare_len) == IM_OK,
+                  "%s", im_ctx_errmsg(ctx));
+            png_buf_t pa = {png, png_len, 0}, pb = {bare, bare_len, 0};
+            cairo_surface_t *with =
+                cairo_image_surface_create_from_png_stream(png_buf_read, &pa);
+            cairo_surface_t *without =
+                cairo_image_surface_create_from_png_stream(png_buf_read, &pb);
+            cairo_surface_flush(with);
+            cairo_surface_flush(without);
+            im_rgb_t dark = im_map_fill_for_value(pm, true, 36);
+            im_rgb_t white = {1, 1, 1};
+            double bx, by, bw, bh;
+            im_map_label_box(pm, 0, &bx, &by, &bw, &bh);
+            int over = 0, halo = 0;
+            for (double y = floor(by); y < by + bh; y++)
+                for (double x = floor(bx); x < bx + bw; x++) {
+                    im_rgb_t under = surface_pixel(without, x, y);
+                    im_rgb_t got = surface_pixel(with, x, y);
+                    if (rgb_distance(under, dark) < 0.05) {
+                        over++;
+                        halo += rgb_distance(got, white) < 0.05;
+                    }
+                }
+            CHECK(over > 1000 && halo > over / 10,
+                  "halo over the dark fill: %d of %d pixels", halo, over);
+            cairo_surface_destroy(with);
+            cairo_surface_destroy(without);
+            free(bare);
+            im_map_free(bm);
+        }
+        free(png);
         CHECK(nl == 4 && im_map_labels_dropped(pm) == 0,
               "%dx%d: %zu labels, %d dropped", sizes[k][0], sizes[k][1], nl,
               im_map_labels_dropped(pm));
