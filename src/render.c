@@ -519,6 +519,14 @@ static PangoLayout *text_layout(cairo_t *cr, const im_map_t *m, double pt,
     return pl;
 }
 
+/* Sets the size a layout is drawn at, in points: laid out at
+ * TEXT_LAYOUT_PX, a text is the same layout at every size. */
+static void text_set_size(PangoLayout *pl, const im_map_t *m, double pt)
+{
+    double *s = g_object_get_data(G_OBJECT(pl), "incimap-scale");
+    *s = pt * m->unit / TEXT_LAYOUT_PX;
+}
+
 /* Wraps the layout's lines at width_px as drawn. */
 static void text_wrap(PangoLayout *pl, double width_px)
 {
@@ -1687,10 +1695,20 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
             for (int f = 0; f < 4 && !done_one; f++) {
                 if (forms[f].wrap && !can_wrap)
                     continue;
+                double pt = m->st.label_pt * forms[f].scale;
                 if (!pl[f]) {
-                    pl[f] = text_layout(cr, m, m->st.label_pt * forms[f].scale,
-                                        true, forms[f].wrap ? wrapped : text);
-                    pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
+                    /* A smaller form is the larger one's layout drawn
+                     * smaller: laying each form out afresh was over a
+                     * tenth of the labels' instructions. */
+                    int other = f ^ 2;
+                    if (pl[other]) {
+                        pl[f] = g_object_ref(pl[other]);
+                    } else {
+                        pl[f] = text_layout(cr, m, pt, true,
+                                            forms[f].wrap ? wrapped : text);
+                        pango_layout_set_alignment(pl[f], PANGO_ALIGN_CENTER);
+                    }
+                    text_set_size(pl[f], m, pt);
                     text_size(pl[f], &fw[f], &fh[f]);
                 }
                 for (int t = 0; t < tries && !done_one; t++) {
@@ -1708,6 +1726,7 @@ static void draw_labels(cairo_t *cr, im_map_t *m)
                         ends[2 * pd.nbox] = lead.a;
                         ends[2 * pd.nbox + 1] = lead.b;
                     }
+                    text_set_size(pl[f], m, pt);
                     draw_text(cr, m, pl[f], r.x, r.y, true);
                     remember_text(m, text);
                     pd.box[pd.nbox++] = r;
