@@ -1036,9 +1036,13 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
     cairo_translate(cr, x, y);
     cairo_scale(cr, s, s);
     /* Vector pages keep the stroked outline below, which scales. */
+    /* Drawing text leaves a current point (the path is not part of the
+     * saved state): cleared, so that a circle drawn next does not start
+     * with a line from the text. */
     if (halo && !m->vector_output &&
         show_with_halo(cr, m, pl, 1.25 * m->unit / s, rgb)) {
         cairo_restore(cr);
+        cairo_new_path(cr);
         return;
     }
     cairo_move_to(cr, 0, 0);
@@ -1053,6 +1057,7 @@ static void show_text(cairo_t *cr, im_map_t *m, PangoLayout *pl, double x,
     set_rgb(cr, rgb);
     pango_cairo_show_layout(cr, pl);
     cairo_restore(cr);
+    cairo_new_path(cr);
 }
 
 /* Draws text with its top-left corner at (x, y), with a halo so that it
