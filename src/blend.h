@@ -1,14 +1,16 @@
 /*
  * blend.h: many small squares blended straight into the pixels of an
  * opaque image in Cairo's ARGB32 layout.  A million points as Cairo paths
- * cost over a second; here each is a handful of exact-coverage pixel
- * blends.
+ * cost over a second; here each is a handful of pixel blends, each
+ * pixel's coverage the area of it under the square (to within a level of
+ * the exact blend).
  */
 #ifndef IM_BLEND_H
 #define IM_BLEND_H
 
 #include "geometry.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -53,5 +55,11 @@ void im_blend_band(const im_blend_target_t *t, const im_blend_bands_t *b,
                    const im_xy_t *xy, const uint8_t *colour,
                    const uint32_t *rgb, int k);
 void im_blend_bands_free(im_blend_bands_t *b);
+
+/* Blending uses AVX2 when the processor has it; false turns that off
+ * (and true back on), so that tests can check that both ways give the
+ * same bytes.  Returns whether it was on.  Not to be called while
+ * squares are being blended. */
+bool im_blend_avx2(bool on);
 
 #endif

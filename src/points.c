@@ -17,6 +17,9 @@
 #include <string.h>
 #include <threads.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Columns rather than a struct per point, and only the columns a source
  * fills: a million points of lat, lon and category take 10 MB, where a
@@ -389,8 +392,26 @@ static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 
 enum { BULK_OK, BULK_GIVE_UP };
 
+/* A range's cache of its categories (bulk_intern), by a hash of a
+ * name's length and first 16 bytes. */
+#define BULK_SLOT_BITS 8
+
 typedef struct {
-    int lat_col, lon_col, cat_col;
+    uint64_t key[2];            /* the first 16 bytes, zero padded */
+    size_t len1;                /* the length + 1; 0 for an empty slot */
+    size_t cat;
+} bulk_slot_t;
+
+/* What a range does with a column's field; columns from BULK_COLS on
+ * are BULK_OTHER. */
+enum { BULK_OTHER, BULK_LAT, BULK_LON, BULK_CAT };
+#define BULK_COLS 256
+
+typedef struct {
+    unsigned char role[BULK_COLS];
+    int last_coord;             /* the later column of the two coordinates */
+    bool three;                 /* the coordinates first, then the category */
+    size_t misses;              /* rows bulk_three handed to bulk_line */
     long long from, to;
     const im_csv_t *csv;
     int status;                 /* BULK_OK, or why the range stopped */
@@ -400,12 +421,14 @@ typedef struct {
     char **names;               /* its categories in order of appearance */
     size_t *lens, *counts;
     uint64_t (*keys)[2];        /* their first 16 bytes, zero padded */
-    size_t ncat, last;
+    size_t ncat;
+    bulk_slot_t slot[1 << BULK_SLOT_BITS];
 } bulk_part_t;
 
 /* Bytes read from s on: lines handed to bulk_line are followed by this
- * many readable bytes, so that eight can be read at a time. */
-#define BULK_SLACK 16
+ * many readable bytes, so that sixteen can be read at a time, and
+ * thirty-two from a line's start (bulk_three). */
+#define BULK_SLACK 48
 
 static uint64_t load8(const char *s)
 {
@@ -414,6 +437,7 @@ static uint64_t load8(const char *s)
     return w;
 }
 
+#ifndef __SSE2__
 static unsigned first_byte(uint64_t t)   /* t has a bit in 0x80.. set */
 {
 #if defined(__GNUC__)
@@ -425,39 +449,63 @@ static unsigned first_byte(uint64_t t)   /* t has a bit in 0x80.. set */
     return k;
 #endif
 }
+#endif
 
-/* The same for the usual form, one to three digits, a point and up to
- * seven decimals, with the decimals taken eight bytes at a time (as
- * little-endian digits, the first the most significant); any other form
- * goes to scan_e7. */
-static const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
+/* k digits, a point and n decimals at p (k from 1 to 3, n up to 7) as
+ * ten-millionths, each part taken eight bytes at a time (as
+ * little-endian digits, the first the most significant) with no loop
+ * over digits. */
+static inline uint64_t digits_e7(const char *p, unsigned k, unsigned n)
 {
-    const char *p = s + (*s == '-');
-    uint32_t ints = 0;
-    int k = 0;
-    unsigned d;
-    while (k < 3 && (d = (unsigned)(unsigned char)p[k] - '0') <= 9)
-        ints = ints * 10 + d, k++;
-    if (k == 0 || p[k] != '.')
-        return scan_e7(s, limit7, out);
-    p += k + 1;
-    uint64_t x = load8(p) - 0x3030303030303030u;
+    const uint64_t zeros = 0x3030303030303030u;
+    /* The k digits at the end of four bytes, zeros before them; the
+     * bytes from the point on, disturbed by its borrow, shifted out. */
+    uint32_t w = (uint32_t)((load8(p) - zeros) << (32 - 8 * k));
+    w = (w * 10 + (w >> 8)) & 0x00ff00ffu;
+    uint32_t ints = (w * 100 + (w >> 16)) & 0xffffu;
+    /* A zero, the n decimals, zeros: the decimals as ten-millionths. */
+    unsigned shift = 56 - 8 * n;
+    uint64_t d = ((load8(p + k + 1) - zeros) << shift << 8) >> shift;
+    d = (d * 10 + (d >> 8)) & 0x00ff00ff00ff00ffu;
+    d = (d * 6553601 >> 16) & 0x0000ffff0000ffffu;
+    d = d * 42949672960001u >> 32;
+    return (uint64_t)ints * 10000000u + d;
+}
+
+/* The same as scan_e7 for the usual form, one to three digits, a point
+ * and up to seven decimals, found with no loop over bytes; any other
+ * form goes to scan_e7. */
+static inline const char *bulk_e7(const char *s, uint32_t limit7, int32_t *out)
+{
+    unsigned neg = *s == '-';
+    const char *p = s + neg;
+    unsigned k, end;   /* where the point is, and the byte after the decimals */
+#ifdef __SSE2__
+    /* Both from one mask of the bytes that are not digits. */
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned other = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8('0')),
+                     _mm_cmpgt_epi8(v, _mm_set1_epi8('9'))));
+    other |= 1u << 16;
+    k = (unsigned)__builtin_ctz(other);
+    end = (unsigned)__builtin_ctz(other & (other - 1));
+#else
     /* A byte above 9 after the subtraction is not a digit; borrows only
      * disturb bytes after the first such one. */
+    const uint64_t zeros = 0x3030303030303030u;
+    uint64_t x = load8(p) - zeros;
+    k = first_byte((((x + 0x7676767676767676u) | x) & 0x8080808080808080u) | 1ull << 63);
+    x = load8(p + k + 1) - zeros;
     uint64_t t = ((x + 0x7676767676767676u) | x) & 0x8080808080808080u;
-    if (!t)
-        return scan_e7(s, limit7, out);   /* eight decimals or more */
-    unsigned n = first_byte(t);
-    /* A zero, the decimals, zeros: the decimals as ten-millionths. */
-    uint64_t v = n ? (x & (~0ull >> (64 - 8 * n))) << 8 : 0;
-    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffu;
-    v = (v * 6553601 >> 16) & 0x0000ffff0000ffffu;
-    v = v * 42949672960001u >> 32;
-    uint64_t e7 = (uint64_t)ints * 10000000u + v;
-    if (e7 > limit7 || (*s == '-' && e7 == 0))
+    end = t ? k + 1 + first_byte(t) : 16;
+#endif
+    if (k - 1 > 2 || p[k] != '.' || end - k - 1 > 7)
+        return scan_e7(s, limit7, out);
+    uint64_t e7 = digits_e7(p, k, end - k - 1);
+    if (e7 > limit7 || (neg && e7 == 0))   /* -0 keeps its sign as a double */
         return NULL;
-    *out = *s == '-' ? -(int32_t)e7 : (int32_t)e7;
-    return p + n;
+    *out = neg ? -(int32_t)e7 : (int32_t)e7;
+    return p + end;
 }
 
 /* End of the field at s: the next comma, quote, CR, LF or NUL (only the
@@ -481,9 +529,24 @@ static const char *bulk_field_end_any(const char *s)
     return s;
 }
 
-/* The same eight bytes at a time while they are ASCII above the comma. */
-static const char *bulk_field_end(const char *s)
+/* The same many bytes at a time while they are ASCII above the comma or
+ * blanks (names of categories have blanks between words): the first
+ * byte that is neither is the end when it is a comma or a line feed. */
+static inline const char *bulk_field_end(const char *s)
 {
+#ifdef __SSE2__
+    const __m128i above = _mm_set1_epi8(',' + 1), blank = _mm_set1_epi8(' ');
+    for (const char *b = s;; b += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+        /* Compared as signed bytes, those from 0x80 are below too. */
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_andnot_si128(_mm_cmpeq_epi8(v, blank), _mm_cmplt_epi8(v, above)));
+        if (!m)
+            continue;
+        const char *e = b + __builtin_ctz(m);
+        return *e == ',' || *e == '\n' ? e : bulk_field_end_any(s);
+    }
+#else
     const char *start = s;
     for (;;) {
         uint64_t w = load8(s);
@@ -501,6 +564,7 @@ static const char *bulk_field_end(const char *s)
             return s;
         s++;   /* a blank or a symbol below the comma: still the field */
     }
+#endif
 }
 
 /* Whether category i is s[0, len), whose first 16 bytes are key. */
@@ -512,54 +576,80 @@ static bool bulk_same(const bulk_part_t *B, size_t i, const char *s, size_t len,
            (len <= 16 || memcmp(B->names[i] + 16, s + 16, len - 16) == 0);
 }
 
-static long bulk_intern(bulk_part_t *B, const char *s, size_t len)
+/* Category s[0, len) (key its first 16 bytes) when it is not in the
+ * slot: looked for among all the range's names, or added; put in the
+ * slot either way.  -1 when out of memory or past MAX_CATEGORIES. */
+static long bulk_intern_slow(bulk_part_t *B, const char *s, size_t len,
+                             const uint64_t *key, bulk_slot_t *slot)
 {
-    /* The bytes after the name are readable (BULK_SLACK) but not its. */
-    uint64_t key[2] = {load8(s), load8(s + 8)};
-    if (len < 16) {
-        key[1] = len <= 8 ? 0 : key[1] & (~0ull >> (64 - 8 * (len - 8)));
-        key[0] = len >= 8 ? key[0] : len ? key[0] & (~0ull >> (64 - 8 * len)) : 0;
+    size_t k = 0;
+    while (k < B->ncat && !bulk_same(B, k, s, len, key))
+        k++;
+    if (k == B->ncat) {
+        if (B->ncat == MAX_CATEGORIES)
+            return -1;
+        char **names = realloc(B->names, (k + 1) * sizeof *names);
+        if (names)
+            B->names = names;
+        size_t *lens = realloc(B->lens, (k + 1) * sizeof *lens);
+        if (lens)
+            B->lens = lens;
+        size_t *counts = realloc(B->counts, (k + 1) * sizeof *counts);
+        if (counts)
+            B->counts = counts;
+        uint64_t (*keys)[2] = realloc(B->keys, (k + 1) * sizeof *keys);
+        if (keys)
+            B->keys = keys;
+        char *name = malloc(len + 1);
+        if (!names || !lens || !counts || !keys || !name) {
+            free(name);
+            return -1;
+        }
+        memcpy(name, s, len);
+        name[len] = '\0';
+        names[k] = name;
+        lens[k] = len;
+        keys[k][0] = key[0];
+        keys[k][1] = key[1];
+        counts[k] = 0;
+        B->ncat++;
     }
-    if (B->ncat && bulk_same(B, B->last, s, len, key))
-        return (long)B->last;
-    for (size_t i = 0; i < B->ncat; i++)
-        if (bulk_same(B, i, s, len, key))
-            return (long)(B->last = i);
-    if (B->ncat == MAX_CATEGORIES)
-        return -1;
-    size_t k = B->ncat;
-    char **names = realloc(B->names, (k + 1) * sizeof *names);
-    if (names)
-        B->names = names;
-    size_t *lens = realloc(B->lens, (k + 1) * sizeof *lens);
-    if (lens)
-        B->lens = lens;
-    size_t *counts = realloc(B->counts, (k + 1) * sizeof *counts);
-    if (counts)
-        B->counts = counts;
-    uint64_t (*keys)[2] = realloc(B->keys, (k + 1) * sizeof *keys);
-    if (keys)
-        B->keys = keys;
-    char *name = malloc(len + 1);
-    if (!names || !lens || !counts || !keys || !name) {
-        free(name);
-        return -1;
-    }
-    memcpy(name, s, len);
-    name[len] = '\0';
-    names[k] = name;
-    lens[k] = len;
-    keys[k][0] = key[0];
-    keys[k][1] = key[1];
-    counts[k] = 0;
-    B->ncat++;
-    return (long)(B->last = k);
+    *slot = (bulk_slot_t){{key[0], key[1]}, len + 1, k};
+    return (long)k;
 }
 
-static int bulk_reserve(bulk_part_t *B)
+static inline long bulk_intern(bulk_part_t *B, const char *s, size_t len)
 {
-    if (B->n < B->cap)
-        return 0;
+    /* The bytes after the name are readable (BULK_SLACK) but not its. */
+    uint64_t key[2];
+#ifdef __SSE2__
+    static const unsigned char ends[32] = {
+        255, 255, 255, 255, 255, 255, 255, 255,
+        255, 255, 255, 255, 255, 255, 255, 255};
+    __m128i v = _mm_and_si128(
+        _mm_loadu_si128((const __m128i *)(const void *)s),
+        _mm_loadu_si128((const __m128i *)(const void *)(ends + 16 - (len < 16 ? len : 16))));
+    _mm_storeu_si128((__m128i *)(void *)key, v);
+#else
+    static const uint64_t low[9] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff,
+                                    0xffffffffffu, 0xffffffffffffu,
+                                    0xffffffffffffffu, ~0ull};
+    key[0] = load8(s) & low[len < 8 ? len : 8];
+    key[1] = load8(s + 8) & low[len < 8 ? 0 : len < 16 ? len - 8 : 8];
+#endif
+    /* Rows seldom repeat the category of the row before, but a file has
+     * few: a slot by the name's length and first bytes usually holds it,
+     * where a search through the names compares with half of them. */
+    uint64_t h = (key[0] * 0x9e3779b97f4a7c15u ^ key[1] ^ len) * 0x9e3779b97f4a7c15u;
+    bulk_slot_t *slot = &B->slot[h >> (64 - BULK_SLOT_BITS)];
+    if (slot->len1 == len + 1 && slot->key[0] == key[0] && slot->key[1] == key[1] &&
+        (len <= 16 || memcmp(B->names[slot->cat] + 16, s + 16, len - 16) == 0))
+        return (long)slot->cat;
+    return bulk_intern_slow(B, s, len, key, slot);
+}
+
+static int bulk_grow(bulk_part_t *B)
+{
     size_t cap = B->cap ? B->cap * 2 : 4096;
     int32_t *a = realloc(B->lon7, cap * sizeof *a);
     if (a)
@@ -576,6 +666,115 @@ static int bulk_reserve(bulk_part_t *B)
     return 0;
 }
 
+/* Room for one more point: the test inline, the growing not. */
+static inline int bulk_reserve(bulk_part_t *B)
+{
+    return B->n < B->cap ? 0 : bulk_grow(B);
+}
+
+/* Bytes the general reader trims off a field's start (1: a blank, a tab
+ * or the first byte of a no-break space) and end (2: a blank, a tab or
+ * the no-break space's last byte). */
+static const unsigned char blank_ends[256] = {
+    ['\t'] = 3, [' '] = 3, [0xC2] = 1, [0xA0] = 2,
+};
+
+#ifdef __SSE2__
+/* Bytes that are not digits as bits. */
+static inline unsigned not_digits(__m128i v)
+{
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8('0')),
+                     _mm_cmpgt_epi8(v, _mm_set1_epi8('9'))));
+}
+
+/* Eight digits in each half of v (as bytes '0' to '9', or 0 for a
+ * leading or trailing zero; the first the most significant) as the
+ * halves' numbers: pairs, then fours, then eights. */
+static inline __m128i digits8(__m128i v)
+{
+    v = _mm_subs_epu8(v, _mm_set1_epi8('0'));
+    v = _mm_add_epi16(_mm_mullo_epi16(_mm_and_si128(v, _mm_set1_epi16(255)),
+                                      _mm_set1_epi16(10)),
+                      _mm_srli_epi16(v, 8));
+    v = _mm_madd_epi16(v, _mm_set1_epi32(1 << 16 | 100));
+    return _mm_add_epi64(_mm_mul_epu32(v, _mm_set1_epi32(10000)),
+                         _mm_srli_epi64(v, 32));
+}
+
+/* A row of the commonest layout, the two coordinates and then the
+ * category, in its commonest form: both coordinates in the usual form
+ * (bulk_e7) within its first 32 bytes, and the category up to the line
+ * end (LF or CRLF), with no blank at its ends and nothing below the comma
+ * in it but blanks.  One mask of the bytes that are not digits gives the
+ * points and ends of both coordinates, and their four parts are made
+ * numbers together.  Returns the byte after the line feed, or NULL for
+ * any other row, which bulk_line then reads: nothing of it is kept. */
+static const char *bulk_three(bulk_part_t *B, const char *p)
+{
+    static const uint64_t limit7[2] = {900000000u, 1800000000u};
+    uint64_t other = not_digits(_mm_loadu_si128((const __m128i *)(const void *)p)) |
+                     (uint64_t)not_digits(_mm_loadu_si128(
+                         (const __m128i *)(const void *)(p + 16))) << 16 |
+                     1ull << 32;
+    /* Each coordinate's digits before its point at the end of a word,
+     * and those after it at the start of another, after a zero: the
+     * bytes that are not theirs shifted out. */
+    uint64_t ints[2], decimals[2];
+    unsigned neg[2], at = 0;
+    for (int col = 0; col < 2; col++) {
+        /* A minus is the lowest bit left, if there is one. */
+        neg[col] = p[at] == '-';
+        unsigned start = at + neg[col];
+        other &= other - neg[col];
+        unsigned k = (unsigned)__builtin_ctzll(other);
+        other &= other - 1;
+        unsigned end = (unsigned)__builtin_ctzll(other);
+        other &= other - 1;
+        if (k - start - 1 > 2 || end - k - 1 > 7 || p[k] != '.' || p[end] != ',')
+            return NULL;
+        unsigned shift = 56 - 8 * (end - k - 1);
+        ints[col] = load8(p + start) << (64 - 8 * (k - start));
+        decimals[col] = (load8(p + k + 1) << shift << 8) >> shift;
+        at = end + 1;
+    }
+    uint64_t e7[2];
+    _mm_storeu_si128((__m128i *)(void *)e7, _mm_add_epi64(
+        _mm_mul_epu32(digits8(_mm_set_epi64x((long long)ints[1], (long long)ints[0])),
+                      _mm_set1_epi32(10000000)),
+        digits8(_mm_set_epi64x((long long)decimals[1], (long long)decimals[0]))));
+    int32_t c7[2];
+    for (int col = 0; col < 2; col++) {
+        unsigned c = B->role[col] - BULK_LAT;
+        if (e7[col] > limit7[c] || (neg[col] && e7[col] == 0))
+            return NULL;
+        c7[c] = neg[col] ? -(int32_t)e7[col] : (int32_t)e7[col];
+    }
+    const char *cat = p + at, *e = cat;
+    const __m128i above = _mm_set1_epi8(',' + 1), blank = _mm_set1_epi8(' ');
+    unsigned m;
+    for (;; e += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)e);
+        m = (unsigned)_mm_movemask_epi8(
+            _mm_andnot_si128(_mm_cmpeq_epi8(v, blank), _mm_cmplt_epi8(v, above)));
+        if (m)
+            break;
+    }
+    e += __builtin_ctz(m);
+    const char *lf = e + (*e == '\r');
+    if (*lf != '\n' || (e > cat && (cat[0] == ' ' || e[-1] == ' ')))
+        return NULL;
+    long k = bulk_intern(B, cat, (size_t)(e - cat));
+    if (k < 0 || bulk_reserve(B))
+        return NULL;
+    B->lat7[B->n] = c7[0];
+    B->lon7[B->n] = c7[1];
+    B->cat[B->n++] = (uint16_t)k;
+    B->counts[k]++;
+    return lf + 1;
+}
+#endif
+
 /* One line at *pp, which ends in a line feed: a point, or nothing for a
  * blank line.  BULK_GIVE_UP for a row the general reader must read. */
 static int bulk_line(bulk_part_t *B, const char **pp)
@@ -585,26 +784,29 @@ static int bulk_line(bulk_part_t *B, const char **pp)
         *pp = p + (*p == '\r') + 1;
         return BULK_OK;
     }
-    int32_t lat7 = 0, lon7 = 0;
+    static const uint32_t limit7[2] = {900000000u, 1800000000u};
+    int32_t c7[2] = {0, 0};     /* latitude, longitude */
     const char *cat = p, *cat_end = p;
     for (int col = 0;; col++) {
+        unsigned role = col < BULK_COLS ? B->role[col] : BULK_OTHER;
         const char *e;
-        if (col == B->lat_col)
-            e = bulk_e7(p, 900000000u, &lat7);
-        else if (col == B->lon_col)
-            e = bulk_e7(p, 1800000000u, &lon7);
-        else
-            e = bulk_field_end(p);
-        if (!e)
-            return BULK_GIVE_UP;
-        if (col == B->cat_col) {
-            /* The general reader would trim these ends. */
-            if (e > p && (p[0] == ' ' || p[0] == '\t' || (unsigned char)p[0] == 0xC2 ||
-                          e[-1] == ' ' || e[-1] == '\t' ||
-                          (unsigned char)e[-1] == 0xA0))
+        /* One call of each kind, so that the compiler puts them inline. */
+        if (role - BULK_LAT < 2) {
+            e = bulk_e7(p, limit7[role - BULK_LAT], &c7[role - BULK_LAT]);
+            if (!e)
                 return BULK_GIVE_UP;
-            cat = p;
-            cat_end = e;
+        } else {
+            e = bulk_field_end(p);
+            if (!e)
+                return BULK_GIVE_UP;
+            /* The general reader would trim the category's blank ends. */
+            if (role == BULK_CAT) {
+                if (e > p && ((blank_ends[(unsigned char)p[0]] & 1) |
+                              (blank_ends[(unsigned char)e[-1]] & 2)))
+                    return BULK_GIVE_UP;
+                cat = p;
+                cat_end = e;
+            }
         }
         if (*e == ',') {
             p = e + 1;
@@ -612,7 +814,7 @@ static int bulk_line(bulk_part_t *B, const char **pp)
         }
         if (*e == '\r' && e[1] == '\n')
             e++;
-        if (*e != '\n' || col < B->lat_col || col < B->lon_col)
+        if (*e != '\n' || col < B->last_coord)
             return BULK_GIVE_UP;
         *pp = e + 1;
         break;
@@ -620,8 +822,8 @@ static int bulk_line(bulk_part_t *B, const char **pp)
     long k = bulk_intern(B, cat, (size_t)(cat_end - cat));
     if (k < 0 || bulk_reserve(B))
         return BULK_GIVE_UP;
-    B->lon7[B->n] = lon7;
-    B->lat7[B->n] = lat7;
+    B->lat7[B->n] = c7[0];
+    B->lon7[B->n] = c7[1];
     B->cat[B->n++] = (uint16_t)k;
     B->counts[k]++;
     return BULK_OK;
@@ -637,9 +839,21 @@ static int bulk_block(void *arg, const char *p, size_t len)
     const char *last = end;
     while (last > p && last[-1] != '\n')
         last--;
-    while (p < last)
+    while (p < last) {
+#ifdef __SSE2__
+        const char *q = B->three ? bulk_three(B, p) : NULL;
+        if (q) {
+            p = q;
+            continue;
+        }
+        /* A row it cannot read costs twice; a file of them is left to
+         * bulk_line. */
+        if (B->three && ++B->misses >= 256 && B->misses > B->n / 8)
+            B->three = false;
+#endif
         if (bulk_line(B, &p))
             return B->status = BULK_GIVE_UP;
+    }
     if (last < end) {
         size_t n = (size_t)(end - last);
         char *line = calloc(1, n + 1 + BULK_SLACK);
@@ -750,11 +964,18 @@ static bool bulk_read(im_csv_t *csv, const int *col, int ccat, im_points_t *P)
         want = 1;
     int nparts = im_csv_split(csv, want, bounds);
     bulk_part_t parts[BULK_THREADS];
-    for (int t = 0; t < nparts; t++)
-        parts[t] = (bulk_part_t){.lat_col = col[0], .lon_col = col[1],
-                                 .cat_col = ccat,
+    if (col[0] >= BULK_COLS || col[1] >= BULK_COLS || ccat >= BULK_COLS)
+        return false;
+    for (int t = 0; t < nparts; t++) {
+        parts[t] = (bulk_part_t){.last_coord = col[0] > col[1] ? col[0] : col[1],
                                  .from = bounds[t], .to = bounds[t + 1],
                                  .csv = csv};
+        parts[t].role[col[0]] = BULK_LAT;
+        parts[t].role[col[1]] = BULK_LON;
+        if (ccat >= 0)
+            parts[t].role[ccat] = BULK_CAT;
+        parts[t].three = parts[t].last_coord == 1 && ccat == 2;
+    }
     thrd_t th[BULK_THREADS];
     bool started[BULK_THREADS] = {false};
     for (int t = 1; t < nparts; t++)
@@ -938,6 +1159,14 @@ size_t im_points_category_count(const im_points_t *P, size_t k)
 }
 
 size_t im_points_category(const im_points_t *P, size_t i) { return P->cat[i]; }
+
+void im_points_categories(const im_points_t *P, size_t first, size_t n,
+                          size_t max, uint8_t *out)
+{
+    const uint16_t *cat = P->cat + first;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(cat[i] < max ? cat[i] : max);
+}
 
 im_points_t *im_points_alloc(void)
 {

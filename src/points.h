@@ -9,6 +9,8 @@
 
 #include "incimap.h"
 
+#include <stdint.h>
+
 /* Longitudes and latitudes in degrees of points [first, first + n) into
  * x[i * stride] and y[i * stride]. */
 void im_points_lonlat(const im_points_t *points, size_t first, size_t n,
@@ -21,5 +23,9 @@ const char *im_points_category_name(const im_points_t *points, size_t k);
 size_t im_points_category_count(const im_points_t *points, size_t k);
 /* Number of point i's category. */
 size_t im_points_category(const im_points_t *points, size_t i);
+/* Numbers of the categories of points [first, first + n) into out, those
+ * past max as max. */
+void im_points_categories(const im_points_t *points, size_t first, size_t n,
+                          size_t max, uint8_t *out);
 
 #endif

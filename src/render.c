@@ -283,23 +283,6 @@ static im_status_t project_layer(im_map_t *m)
 
 static im_xy_t to_px(const im_map_t *m, im_xy_t p);
 
-/* Points [first, first + n) in page pixels. */
-static im_status_t points_px(const im_map_t *m, size_t first, size_t n,
-                             im_xy_t *px)
-{
-    if (m->point_xy) {
-        for (size_t i = 0; i < n; i++)
-            px[i] = to_px(m, m->point_xy[first + i]);
-        return IM_OK;
-    }
-    im_points_lonlat(m->points, first, n, &px[0].x, &px[0].y, 2);
-    if (n && im_proj_forward_drawn(m->proj, &px[0].x, &px[0].y, n, 2))
-        return IM_ERR_LIB;
-    for (size_t i = 0; i < n; i++)
-        px[i] = to_px(m, px[i]);
-    return IM_OK;
-}
-
 /* Incidents beyond the frame (coordinates in another country, or lat
  * and lon swapped) would be clipped away unseen, so they are counted in
  * a warning, once per map. */
@@ -2214,18 +2197,36 @@ typedef struct {
 static int project_job(void *arg)
 {
     project_job_t *j = arg;
-    j->failed = points_px(j->m, j->first, j->n, j->px) != IM_OK;
-    for (size_t i = 0; i < j->n; i++)
-        if (outside_frame(j->m, j->px[i]) && j->out++ == 0)
-            j->first_out = j->first + i;
-    if (j->mx)
-        for (size_t i = 0; i < j->n; i++)
-            j->px[i] = (im_xy_t){j->mx->x0 + j->px[i].x * j->mx->xx,
-                                 j->mx->y0 + j->px[i].y * j->mx->yy};
-    for (size_t i = 0; j->colour && i < j->n; i++) {
-        size_t k = im_points_category(j->m->points, j->first + i);
-        j->colour[i] = (uint8_t)(k < (size_t)j->ncat ? k : (size_t)j->ncat);
+    const im_map_t *m = j->m;
+    /* Projected here, or kept projected. */
+    const im_xy_t *map = m->point_xy ? m->point_xy + j->first : j->px;
+    if (!m->point_xy) {
+        im_points_lonlat(m->points, j->first, j->n, &j->px[0].x, &j->px[0].y, 2);
+        j->failed = j->n && im_proj_forward_drawn(m->proj, &j->px[0].x,
+                                                  &j->px[0].y, j->n, 2);
     }
+    /* One pass: to the page's pixels, counted when outside the frame,
+     * then to the device's.  The same arithmetic as to_px and
+     * outside_frame, from copies the stores cannot change. */
+    size_t out = 0, first_out = 0;
+    const double ox = m->ox, oy = m->oy, scale = m->scale;
+    const double fx0 = m->map_rect.x, fx1 = m->map_rect.x + m->map_rect.w;
+    const double fy0 = m->map_rect.y, fy1 = m->map_rect.y + m->map_rect.h;
+    double x0 = 0, xx = 1, y0 = 0, yy = 1;
+    if (j->mx)
+        x0 = j->mx->x0, xx = j->mx->xx, y0 = j->mx->y0, yy = j->mx->yy;
+    im_xy_t *px = j->px;
+    for (size_t i = 0; i < j->n; i++) {
+        im_xy_t p = {ox + map[i].x * scale, oy - map[i].y * scale};
+        if (!(p.x >= fx0 && p.x <= fx1 && p.y >= fy0 && p.y <= fy1) && out++ == 0)
+            first_out = j->first + i;
+        px[i] = j->mx ? (im_xy_t){x0 + p.x * xx, y0 + p.y * yy} : p;
+    }
+    j->out = out;
+    j->first_out = first_out;
+    if (j->colour)
+        im_points_categories(m->points, j->first, j->n, (size_t)j->ncat,
+                             j->colour);
     if (j->target && !j->failed &&
         im_blend_sort(j->bands, j->target, j->px, j->n, BLEND_ROWS))
         j->failed = true;

@@ -1,9 +1,10 @@
 /*
  * test_blend.c: squares blended straight into an image's pixels look as
- * Cairo draws them (same coverage at the edges, same colour inside), stay
- * inside the clip, come out byte for byte as the plain per-pixel
- * arithmetic gives them, and the same when the image is drawn in bands
- * (sorted or not, in any order) as when it is drawn whole.
+ * Cairo draws them (same coverage at the edges, same colour inside),
+ * stay inside the clip, are within a level of an exact blend in doubles,
+ * and come out the same bytes when the image is drawn in bands (sorted
+ * or not, in any order) as when it is drawn whole, and with AVX2 as
+ * without.
  */
 #include "blend.h"
 #include "testlib.h"
@@ -50,39 +51,50 @@ static im_blend_target_t target_of(cairo_surface_t *s, double half)
                                0, 0, W, H, half, half, 0.5};
 }
 
-/* The blend as first written, one channel pair at a time in plain C:
- * what the faster code must match byte for byte. */
-static double cover(int i, double lo, double hi)
+/* The exact blend: each pixel's coverage the area of it under the square
+ * (cut to the clip) times the opacity, each channel d + (c - d) times that,
+ * in doubles, rounded to the nearest level.  The code rounds the
+ * coverage to 1/256 and the result down, so it may be a level off. */
+static double overlap(int i, double lo, double hi)
 {
-    double a = lo > i ? lo : i, b = hi < i + 1.0 ? hi : i + 1.0;
+    double a = fmax(lo, i), b = fmin(hi, i + 1.0);
     return b > a ? b - a : 0;
 }
 
-static void reference(const im_blend_target_t *t, const im_xy_t *xy,
-                      const uint8_t *colour, const uint32_t *rgb, size_t n)
+static void exact(const im_blend_target_t *t, const im_xy_t *xy,
+                  const uint8_t *colour, const uint32_t *rgb, size_t n)
 {
-    double scale = t->alpha * 256;
     for (size_t i = 0; i < n; i++) {
         double y0 = fmax(xy[i].y - t->half_h, t->y0), y1 = fmin(xy[i].y + t->half_h, t->y1);
         double x0 = fmax(xy[i].x - t->half_w, t->x0), x1 = fmin(xy[i].x + t->half_w, t->x1);
         if (!(y0 < y1) || !(x0 < x1))
             continue;
         uint32_t c = rgb[colour[i]];
-        int px1 = (int)ceil(x1);
-        if (px1 - (int)x0 > 16)
-            px1 = (int)x0 + 16;
-        for (int py = (int)y0; py < (int)ceil(y1); py++)
-            for (int px = (int)x0; px < px1; px++) {
-                uint32_t a = (uint32_t)(cover(py, y0, y1) *
-                                        (cover(px, x0, x1) * scale) + 0.5);
+        for (int py = (int)floor(y0); py < (int)ceil(y1); py++)
+            for (int px = (int)floor(x0); px < (int)ceil(x1); px++) {
+                double a = overlap(py, y0, y1) * overlap(px, x0, x1) * t->alpha;
                 unsigned char *p = t->data + py * t->stride + px * 4;
                 uint32_t d = *(uint32_t *)(void *)p, out = d & 0xff000000u;
-                for (int k = 0; k < 24; k += 8)
-                    out |= (((c >> k & 255) * a + (d >> k & 255) * (256 - a)) >> 8)
-                           << k;
+                for (int k = 0; k < 24; k += 8) {
+                    double v = (d >> k & 255) + ((double)(c >> k & 255) - (d >> k & 255)) * a;
+                    out |= (uint32_t)lround(v) << k;
+                }
                 *(uint32_t *)(void *)p = out;
             }
     }
+}
+
+static int worst_diff(cairo_surface_t *a, cairo_surface_t *b, int *differing)
+{
+    int worst = 0;
+    *differing = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int d = channel_diff(pixel(a, x, y), pixel(b, x, y));
+            worst = d > worst ? d : worst;
+            *differing += d > 0;
+        }
+    return worst;
 }
 
 static int same_image(cairo_surface_t *a, cairo_surface_t *b)
@@ -97,10 +109,59 @@ static int same_image(cairo_surface_t *a, cairo_surface_t *b)
     return same;
 }
 
-/* Many squares at random, of several sizes and opacities, some across
- * the clip's and the image's edges: the same bytes as the reference,
- * drawn whole, and sorted into bands of 5 rows in two shares, blended
- * from the last band to the first. */
+static uint32_t rnd(uint32_t *r)
+{
+    *r = *r * 1103515245u + 12345u;
+    return *r >> 8 & 0xffff;
+}
+
+/* Squares that do not overlap, one in each cell of 16 pixels, of random
+ * sizes (up to the cell) and fractional places, the cells reaching past
+ * the image's edges: within a level of the exact blend everywhere, for
+ * several opacities, clipped by the image or by a clip inside it. */
+static void against_exact(void)
+{
+    enum { CELL = 16, N = ((W + CELL) / CELL + 1) * ((H + CELL) / CELL + 1) };
+    const uint32_t rgb[] = {0xd95f02, 0x7570b3, 0x1b9e77, 0xffffff, 0x000000};
+    const double alphas[] = {0.5, 1.0, 0.13, 0.77};
+    uint32_t r = 777;
+    for (int round = 0; round < 40; round++) {
+        im_xy_t xy[N];
+        uint8_t colour[N];
+        size_t n = 0;
+        double half = 0.15 + (CELL / 2 - 0.3) * rnd(&r) / 65536.0;
+        for (int cy = -CELL / 2; cy < H + CELL / 2; cy += CELL)
+            for (int cx = -CELL / 2; cx < W + CELL / 2; cx += CELL) {
+                double room = CELL / 2 - half;
+                xy[n].x = cx + CELL / 2 + room * (rnd(&r) / 32768.0 - 1);
+                xy[n].y = cy + CELL / 2 + room * (rnd(&r) / 32768.0 - 1);
+                colour[n++] = (uint8_t)(rnd(&r) % 5);
+            }
+        cairo_surface_t *want = page(), *got = page();
+        im_blend_target_t t = target_of(want, half);
+        t.alpha = alphas[round % 4];
+        if (round % 2) {
+            t.x0 = 2.6, t.y0 = 1.25, t.x1 = W - 5.3, t.y1 = H - 0.75;
+        }
+        exact(&t, xy, colour, rgb, n);
+        t.data = cairo_image_surface_get_data(got);
+        /* Every other four rounds without AVX2. */
+        bool avx2 = im_blend_avx2(round / 4 % 2);
+        im_blend_squares(&t, xy, colour, rgb, n, 0, H);
+        im_blend_avx2(avx2);
+        int differing, worst = worst_diff(got, want, &differing);
+        CHECK(worst <= 1, "half %g, alpha %g: %d levels from the exact blend",
+              half, t.alpha, worst);
+        cairo_surface_destroy(want);
+        cairo_surface_destroy(got);
+    }
+}
+
+/* Many overlapping squares at random, of several sizes (wider than
+ * sixteen pixels too) and opacities, some across the clip's and the
+ * image's edges, drawn whole, then sorted into bands of 5 rows in two
+ * shares and blended from the last band to the first: the same bytes;
+ * and with AVX2 and without, the same bytes. */
 static void random_squares(void)
 {
     enum { N = 600 };
@@ -109,48 +170,51 @@ static void random_squares(void)
     const uint32_t rgb[] = {0xd95f02, 0x7570b3, 0x1b9e77, 0xffffff};
     uint32_t r = 12345;
     for (int i = 0; i < N; i++) {
-        r = r * 1103515245u + 12345u;
-        xy[i].x = (r >> 8 & 0xffff) / 65536.0 * (W + 8) - 4;
-        r = r * 1103515245u + 12345u;
-        xy[i].y = (r >> 8 & 0xffff) / 65536.0 * (H + 8) - 4;
+        xy[i].x = rnd(&r) / 65536.0 * (W + 8) - 4;
+        xy[i].y = rnd(&r) / 65536.0 * (H + 8) - 4;
         colour[i] = (uint8_t)(r >> 28 & 3);
     }
     const double halves[] = {0.3, 1.62, 2.88, 5.5, 9.1};
     const double alphas[] = {0.5, 1.0, 0.13};
     for (int h = 0; h < 5; h++)
-        for (int al = 0; al < 3; al++) {
-            cairo_surface_t *want = page(), *whole = page(), *bands = page();
-            im_blend_target_t t = target_of(want, halves[h]);
-            t.x0 = 1.5, t.y0 = 2.25, t.x1 = W - 3.5, t.y1 = H - 0.5;
-            t.alpha = alphas[al];
-            reference(&t, xy, colour, rgb, N);
-            t.data = cairo_image_surface_get_data(whole);
-            im_blend_squares(&t, xy, colour, rgb, N, 0, H);
-            CHECK(same_image(whole, want), "half %g, alpha %g: not the "
-                  "reference's bytes", halves[h], alphas[al]);
-            t.data = cairo_image_surface_get_data(bands);
-            im_blend_bands_t b[2] = {{0}, {0}};
-            size_t first[2] = {0, N / 3};
-            CHECK(im_blend_sort(&b[0], &t, xy, first[1], 5) == 0 &&
-                      im_blend_sort(&b[1], &t, xy + first[1], N - first[1], 5) == 0,
-                  "sort");
-            CHECK(b[0].nbands == (H + 4) / 5, "%d bands", b[0].nbands);
-            for (int k = b[0].nbands - 1; k >= 0; k--)
-                for (int s = 0; s < 2; s++)
-                    im_blend_band(&t, &b[s], xy + first[s], colour + first[s],
-                                  rgb, k);
-            CHECK(same_image(bands, want), "half %g, alpha %g: sorted into "
-                  "bands, not the reference's bytes", halves[h], alphas[al]);
-            im_blend_bands_free(&b[0]);
-            im_blend_bands_free(&b[1]);
-            cairo_surface_destroy(want);
-            cairo_surface_destroy(whole);
-            cairo_surface_destroy(bands);
-        }
+        for (int al = 0; al < 3; al++)
+            for (int clip = 0; clip < 2; clip++) {
+                cairo_surface_t *whole = page(), *bands = page(), *sse2 = page();
+                im_blend_target_t t = target_of(whole, halves[h]);
+                if (clip)
+                    t.x0 = 1.5, t.y0 = 2.25, t.x1 = W - 3.5, t.y1 = H - 0.5;
+                t.alpha = alphas[al];
+                im_blend_squares(&t, xy, colour, rgb, N, 0, H);
+                t.data = cairo_image_surface_get_data(bands);
+                im_blend_bands_t b[2] = {{0}, {0}};
+                size_t first[2] = {0, N / 3};
+                CHECK(im_blend_sort(&b[0], &t, xy, first[1], 5) == 0 &&
+                          im_blend_sort(&b[1], &t, xy + first[1], N - first[1], 5) == 0,
+                      "sort");
+                CHECK(b[0].nbands == (H + 4) / 5, "%d bands", b[0].nbands);
+                for (int k = b[0].nbands - 1; k >= 0; k--)
+                    for (int s = 0; s < 2; s++)
+                        im_blend_band(&t, &b[s], xy + first[s], colour + first[s],
+                                      rgb, k);
+                CHECK(same_image(bands, whole), "half %g, alpha %g: sorted into "
+                      "bands, not the bytes drawn whole", halves[h], alphas[al]);
+                bool avx2 = im_blend_avx2(false);
+                t.data = cairo_image_surface_get_data(sse2);
+                im_blend_squares(&t, xy, colour, rgb, N, 0, H);
+                im_blend_avx2(avx2);
+                CHECK(same_image(sse2, whole), "half %g, alpha %g: not the same "
+                      "bytes without AVX2", halves[h], alphas[al]);
+                im_blend_bands_free(&b[0]);
+                im_blend_bands_free(&b[1]);
+                cairo_surface_destroy(whole);
+                cairo_surface_destroy(bands);
+                cairo_surface_destroy(sse2);
+            }
 }
 
 int main(void)
 {
+    against_exact();
     random_squares();
 
     /* Squares of a point map (half side 1.62 px at 1920 x 1080) at
@@ -207,6 +271,22 @@ int main(void)
     im_blend_squares(&t, xy, colour, rgb, n, 20, H);
     CHECK(same_image(banded, blended),
           "bands drawn apart differ from the image drawn whole");
+
+    /* A square at no number reaches no pixel, drawn whole or sorted. */
+    cairo_surface_t *nan_page = page();
+    t = target_of(nan_page, half);
+    const im_xy_t nowhere[] = {{NAN, 20}, {20, NAN}};
+    const uint8_t first_colour[] = {0, 0};
+    im_blend_squares(&t, nowhere, first_colour, rgb, 2, 0, H);
+    im_blend_bands_t nb = {0};
+    CHECK(im_blend_sort(&nb, &t, nowhere, 2, 5) == 0 &&
+              nb.start[nb.nbands] == 0,
+          "squares at NaN sorted into bands");
+    im_blend_bands_free(&nb);
+    cairo_surface_t *blank = page();
+    CHECK(same_image(nan_page, blank), "a square at NaN drew");
+    cairo_surface_destroy(nan_page);
+    cairo_surface_destroy(blank);
 
     /* The clip holds: a square across its edge is cut there. */
     cairo_surface_t *clipped = page();

@@ -46,6 +46,22 @@ static void row(char *buf, size_t n, unsigned i)
     }
 }
 
+/* How files are laid out: latitude first, longitude first, an id
+ * column before them, or every coordinate in whole degrees. */
+static enum { LAT_LON, LON_LAT, ID_FIRST, WHOLE } layout;
+
+/* Row text b with its first two fields swapped. */
+static void swap_first(char *b, size_t n)
+{
+    char *c1 = strchr(b, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    if (!c1)
+        return;
+    char t[128];
+    snprintf(t, sizeof t, "%.*s,%.*s%s", (int)((c2 ? c2 : c1 + strlen(c1)) - c1 - 1),
+             c1 + 1, (int)(c1 - b), b, c2 ? c2 : "");
+    snprintf(b, n, "%s", t);
+}
+
 /* Writes the file; odd (the 0-based row number) gets its text instead,
  * and quoted puts the first row's category in quotes, which sends the
  * whole file to the general reader. */
@@ -53,12 +69,26 @@ static void write_points(const char *path, bool quoted, long odd,
                          const char *odd_text)
 {
     FILE *f = fopen(path, "w");
-    fputs("lat,lon,category\n", f);
+    fputs(layout == LON_LAT    ? "lon,lat,category\n"
+          : layout == ID_FIRST ? "id,lat,lon,category\n"
+                               : "lat,lon,category\n",
+          f);
     for (unsigned i = 0; i < ROWS; i++) {
         char b[128];
         row(b, sizeof b, i);
         if ((long)i == odd)
             snprintf(b, sizeof b, "%s", odd_text);
+        if (layout == LON_LAT)
+            swap_first(b, sizeof b);
+        if (layout == ID_FIRST) {
+            char t[160];
+            snprintf(t, sizeof t, "%u,%s", i, b);
+            snprintf(b, sizeof b, "%.120s", t);
+        }
+        if (layout == WHOLE && (long)i != odd)
+            for (char *d; (d = strchr(b, '.'));)
+                memmove(d, d + strspn(d + 1, "0123456789") + 1,
+                        strlen(d + strspn(d + 1, "0123456789") + 1) + 1);
         if (i == 0 && quoted) {
             char *comma = strrchr(b, ',');
             char q[128];
@@ -149,6 +179,14 @@ int main(void)
     compare(ctx, gaz, "short category", ROWS - 100, "27.5,64.5,A");
     compare(ctx, gaz, "long category", ROWS - 100,
             "27.5,64.5,Attack on a polling station by unknown gunmen");
+    /* The first 16 bytes of another category, and one byte more. */
+    compare(ctx, gaz, "category past 16 bytes", ROWS - 100,
+            "27.5,64.5,Targeted killings");
+    compare(ctx, gaz, "category with a bracket", ROWS - 100,
+            "27.5,64.5,IED (remote)");
+    compare(ctx, gaz, "three digits, seven decimals", ROWS - 100,
+            "-89.1234567,-179.9999999,IED");
+    compare(ctx, gaz, "minus on the longitude", ROWS - 100, "27.5,-64.5,IED");
     /* Rows late in the file that the ranges hand back: blanks around a
      * value, blanks around a category (\u00a0 too), more decimals than ten-millionths, a lone CR (two rows),
      * and no coordinates but a place the gazetteer cannot know. */
@@ -178,6 +216,36 @@ int main(void)
     snprintf(want, sizeof want, "%s:%ld: lon: bad longitude 'east'", path, line);
     CHECK_STR(im_ctx_errmsg(ctx), want);
     im_points_free(p);
+
+    /* Values past the limits in the usual form, with three digits before
+     * the point: errors of the general reader, not values wrapped round. */
+    const char *const beyond[][2] = {{"27.5,500.5,IED", "lon: bad longitude '500.5'"},
+                                     {"27.5,429.4967296,IED",
+                                      "lon: bad longitude '429.4967296'"},
+                                     {"900.5,64.5,IED", "lat: bad latitude '900.5'"}};
+    for (size_t i = 0; i < sizeof beyond / sizeof *beyond; i++) {
+        write_points(path, false, ROWS - 100, beyond[i][0]);
+        p = NULL;
+        CHECK(im_points_read_csv(ctx, gaz, path, &p) == IM_ERR_PARSE, "%s",
+              beyond[i][0]);
+        snprintf(want, sizeof want, "%s:%ld: %s", path, line, beyond[i][1]);
+        CHECK_STR(im_ctx_errmsg(ctx), want);
+        im_points_free(p);
+    }
+
+    /* Other layouts: the same points. */
+    layout = LON_LAT;
+    compare(ctx, gaz, "longitude first", -1, "");
+    compare(ctx, gaz, "longitude first, negative", ROWS - 100,
+            "-27.5,-64.0000001,IED");
+    layout = ID_FIRST;
+    compare(ctx, gaz, "an id first", -1, "");
+    compare(ctx, gaz, "an id first, negative", ROWS - 100,
+            "7,-27.5,-64.0000001,IED");
+    /* Rows none of which the reader of the commonest form reads. */
+    layout = WHOLE;
+    compare(ctx, gaz, "whole degrees", -1, "");
+    layout = LAT_LON;
 
     im_gazetteer_free(gaz);
     im_ctx_free(ctx);
