@@ -135,8 +135,8 @@ static im_status_t copy_projected(im_map_t *m, const im_shape_t *src,
     dst->npts = src->npts;
     if (!dst->npts)
         return IM_OK;
-    return im_proj_forward(m->proj, &dst->pts[0].x, &dst->pts[0].y, dst->npts,
-                           2);
+    return im_proj_forward_drawn(m->proj, &dst->pts[0].x, &dst->pts[0].y,
+                                 dst->npts, 2);
 }
 
 /* Neighbouring countries and the names of countries and sea, from
@@ -242,6 +242,15 @@ static im_status_t project_layer(im_map_t *m)
     m->selected = calloc(n, sizeof *m->selected);
     if (!m->shapes || !m->label_xy || !m->selected)
         return im_error(m->ctx, IM_ERR_NOMEM, "out of memory");
+    /* Shapes are only drawn and measured in pixels: a detailed layer
+     * (geoBoundaries' districts have some 300,000 points) is projected
+     * through the tables, which take as long to make as 6,000 points
+     * take to project without them. */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += im_layer_shape(m->layer, i)->npts;
+    if (total > 20000)
+        im_proj_prepare_drawn(m->proj);
     for (size_t i = 0; i < n; i++) {
         double lon, lat;
         im_layer_label_point(m->layer, i, &lon, &lat);
@@ -2665,20 +2674,32 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
     /* The selection and the rest, one fill each: at this size the seams
      * between districts filled one by one would show. */
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    double tol = m->vector_output ? 0.1 : 0.33, tol2 = tol * tol;
     for (int sel = 0; sel < 2; sel++) {
         for (size_t i = 0; i < n; i++) {
             const im_shape_t *s = &m->shapes[i];
             if (m->selected[i] != (sel == 1))
                 continue;
-            for (size_t q = 0; q < s->nrings; q++)
-                for (size_t j = 0; j < s->rings[q].count; j++) {
+            /* Thinned as the main map is: at this scale a detailed
+             * layer's points lie a hundred to a pixel. */
+            for (size_t q = 0; q < s->nrings; q++) {
+                double lx = 0, ly = 0;
+                size_t cnt = s->rings[q].count;
+                for (size_t j = 0; j < cnt; j++) {
                     im_xy_t p = s->pts[s->rings[q].start + j];
                     double x = r.x + (p.x - minx) * k, y = r.y + (maxy - p.y) * k;
-                    if (j == 0)
+                    if (j == 0) {
                         cairo_move_to(cr, x, y);
-                    else
+                    } else if ((x - lx) * (x - lx) + (y - ly) * (y - ly) >= tol2 ||
+                               j + 1 == cnt) {
                         cairo_line_to(cr, x, y);
+                    } else {
+                        continue;
+                    }
+                    lx = x;
+                    ly = y;
                 }
+            }
         }
         if (sel)
             cairo_set_source_rgb(cr, 0.62, 0.62, 0.60);
