@@ -4,14 +4,10 @@
  * the module in the build tree, the installed one.
  */
 #include "context.h"
+#include "module_loader.h"
 #include "gdal_module.h"
 #include "ogr_table.h"
 #include "store.h"
-
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #ifndef IM_GDAL_MODULE_BUILT
 #define IM_GDAL_MODULE_BUILT ""
@@ -25,25 +21,16 @@ im_status_t im_gdal(im_ctx_t *ctx, const im_gdal_api_t **out)
     *out = im_ctx_gdal_api(ctx);
     if (*out)
         return IM_OK;
-    const char *env = getenv("INCIMAP_GDAL_MODULE");
-    const char *path = env && *env ? env
-                       : IM_GDAL_MODULE_BUILT[0] &&
-                               access(IM_GDAL_MODULE_BUILT, R_OK) == 0
-                           ? IM_GDAL_MODULE_BUILT
-                           : IM_GDAL_MODULE_INSTALLED;
-    /* Never unloaded: GDAL registers handlers that run at exit. */
-    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
-    if (!h)
-        return im_error(ctx, IM_ERR_LIB, "cannot load the GDAL module: %s",
-                        dlerror());
-    const im_gdal_api_t *(*entry)(void);
-    *(void **)&entry = dlsym(h, IM_GDAL_MODULE_SYMBOL);
-    const im_gdal_api_t *api = entry ? entry() : NULL;
-    if (!api || api->abi != IM_GDAL_ABI) {
-        dlclose(h);
-        return im_error(ctx, IM_ERR_LIB, "%s: not a GDAL module of this "
-                                         "version of incimap", path);
-    }
+    void *h = NULL;
+    const void *table = NULL;
+    im_status_t st = im_module_load(ctx, "GDAL", "INCIMAP_GDAL_MODULE",
+                                    IM_GDAL_MODULE_BUILT,
+                                    IM_GDAL_MODULE_INSTALLED,
+                                    IM_GDAL_MODULE_SYMBOL, IM_GDAL_ABI, &h,
+                                    &table);
+    if (st)
+        return st;
+    const im_gdal_api_t *api = table;
     im_ctx_set_gdal(ctx, h, api);
     *out = api;
     return IM_OK;

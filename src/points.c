@@ -648,9 +648,10 @@ static inline long bulk_intern(bulk_part_t *B, const char *s, size_t len)
     return bulk_intern_slow(B, s, len, key, slot);
 }
 
-static int bulk_grow(bulk_part_t *B)
+/* The three columns reallocated to hold cap points; false when out of
+ * memory, with those that could be reallocated kept. */
+static bool bulk_resize(bulk_part_t *B, size_t cap)
 {
-    size_t cap = B->cap ? B->cap * 2 : 4096;
     int32_t *a = realloc(B->lon7, cap * sizeof *a);
     if (a)
         B->lon7 = a;
@@ -660,7 +661,13 @@ static int bulk_grow(bulk_part_t *B)
     uint16_t *c = realloc(B->cat, cap * sizeof *c);
     if (c)
         B->cat = c;
-    if (!a || !b || !c)
+    return a && b && c;
+}
+
+static int bulk_grow(bulk_part_t *B)
+{
+    size_t cap = B->cap ? B->cap * 2 : 4096;
+    if (!bulk_resize(B, cap))
         return -1;
     B->cap = cap;
     return 0;
@@ -905,17 +912,10 @@ static bool bulk_merge(im_points_t *P, bulk_part_t *parts, int nparts)
         return true;
     /* The first part's columns grow into the whole's. */
     bulk_part_t *A = &parts[0];
-    int32_t *a = realloc(A->lon7, total * sizeof *a);
-    if (a)
-        A->lon7 = a;
-    int32_t *b = realloc(A->lat7, total * sizeof *b);
-    if (b)
-        A->lat7 = b;
-    uint16_t *c = realloc(A->cat, total * sizeof *c);
-    if (c)
-        A->cat = c;
-    if (!a || !b || !c)
+    if (!bulk_resize(A, total))
         return false;
+    int32_t *a = A->lon7, *b = A->lat7;
+    uint16_t *c = A->cat;
     size_t at = A->n;
     uint16_t map[MAX_CATEGORIES];
     for (int t = 0; t < nparts; t++) {

@@ -4,11 +4,8 @@
  * $INCIMAP_PROJ_MODULE, the module in the build tree, the installed one.
  */
 #include "context.h"
+#include "module_loader.h"
 #include "proj_module.h"
-
-#include <dlfcn.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #ifndef IM_PROJ_MODULE_BUILT
 #define IM_PROJ_MODULE_BUILT ""
@@ -22,26 +19,16 @@ im_status_t im_proj_module(im_ctx_t *ctx, const im_proj_api_t **out)
     *out = im_ctx_proj_api(ctx);
     if (*out)
         return IM_OK;
-    const char *env = getenv("INCIMAP_PROJ_MODULE");
-    const char *path = env && *env ? env
-                       : IM_PROJ_MODULE_BUILT[0] &&
-                               access(IM_PROJ_MODULE_BUILT, R_OK) == 0
-                           ? IM_PROJ_MODULE_BUILT
-                           : IM_PROJ_MODULE_INSTALLED;
-    /* Never unloaded: PROJ registers a SQLite VFS in the SQLite the
-     * library shares with it, and destructors that run at exit. */
-    void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
-    if (!h)
-        return im_error(ctx, IM_ERR_LIB, "cannot load the PROJ module %s: %s",
-                        path, dlerror());
-    const im_proj_api_t *(*entry)(void);
-    *(void **)&entry = dlsym(h, IM_PROJ_MODULE_SYMBOL);
-    const im_proj_api_t *api = entry ? entry() : NULL;
-    if (!api || api->abi != IM_PROJ_ABI) {
-        dlclose(h);
-        return im_error(ctx, IM_ERR_LIB, "%s: not a PROJ module of this "
-                                         "version of incimap", path);
-    }
+    void *h = NULL;
+    const void *table = NULL;
+    im_status_t st = im_module_load(ctx, "PROJ", "INCIMAP_PROJ_MODULE",
+                                    IM_PROJ_MODULE_BUILT,
+                                    IM_PROJ_MODULE_INSTALLED,
+                                    IM_PROJ_MODULE_SYMBOL, IM_PROJ_ABI, &h,
+                                    &table);
+    if (st)
+        return st;
+    const im_proj_api_t *api = table;
     im_ctx_set_proj(ctx, h, api);
     *out = api;
     return IM_OK;
