@@ -10,6 +10,7 @@
 #include "context.h"
 #include "csv.h"
 #include "gazetteer.h"
+#include "hairline.h"
 #include "layer.h"
 #include "png_write.h"
 #include "points.h"
@@ -563,6 +564,103 @@ static void stroke_(cairo_t *cr, const im_map_t *m)
     } else {
         cairo_stroke(cr);
     }
+}
+
+/* The coverage mask stroke_thin_ draws into, kept with the cairo_t that
+ * uses it: a map strokes three or four thin paths per band, and a fresh
+ * megabyte each time costs more in page faults than the drawing.  Only
+ * the key's address matters. */
+static const cairo_user_data_key_t thin_mask_key;
+
+static cairo_surface_t *thin_mask(cairo_t *cr, int w, int h)
+{
+    cairo_surface_t *s = cairo_get_user_data(cr, &thin_mask_key);
+    if (s && cairo_image_surface_get_width(s) == w &&
+        cairo_image_surface_get_height(s) == h) {
+        cairo_surface_flush(s);
+        memset(cairo_image_surface_get_data(s), 0,
+               (size_t)cairo_image_surface_get_stride(s) * (size_t)h);
+        return s;
+    }
+    s = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
+    if (cairo_surface_status(s) ||
+        cairo_set_user_data(cr, &thin_mask_key, s,
+                            (cairo_destroy_func_t)cairo_surface_destroy)) {
+        cairo_surface_destroy(s);
+        return NULL;
+    }
+    cairo_surface_flush(s);
+    return s;
+}
+
+/* Strokes cr's path as stroke_ does.  On a raster page, a line no wider
+ * than IM_HAIRLINE_MAX_WIDTH pixels is laid as coverage (hairline.h) in
+ * the source colour: Cairo's stroker would build and scan-convert a
+ * polygon for every border segment, a fifth of a detailed map's
+ * drawing.  The clip still applies, since the mask goes through Cairo. */
+static void stroke_thin_(cairo_t *cr, const im_map_t *m)
+{
+    double w = cairo_get_line_width(cr);
+    cairo_surface_t *s = cairo_get_target(cr);
+    cairo_matrix_t mx;
+    cairo_get_matrix(cr, &mx);
+    if (m->svg || m->vector_output || w > IM_HAIRLINE_MAX_WIDTH ||
+        cairo_surface_get_type(s) != CAIRO_SURFACE_TYPE_IMAGE ||
+        mx.xx != 1 || mx.yy != 1 || mx.xy != 0 || mx.yx != 0 ||
+        mx.x0 != floor(mx.x0) || mx.y0 != floor(mx.y0)) {
+        stroke_(cr, m);
+        return;
+    }
+    /* The mask covers the clip's pixels on the surface, in user space. */
+    double cx0, cy0, cx1, cy1;
+    cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
+    double ux0 = fmax(floor(cx0), -mx.x0), uy0 = fmax(floor(cy0), -mx.y0);
+    double ux1 = fmin(ceil(cx1), cairo_image_surface_get_width(s) - mx.x0);
+    double uy1 = fmin(ceil(cy1), cairo_image_surface_get_height(s) - mx.y0);
+    if (!(ux1 > ux0) || !(uy1 > uy0)) {
+        cairo_new_path(cr);
+        return;
+    }
+    cairo_surface_t *mask = thin_mask(cr, (int)(ux1 - ux0), (int)(uy1 - uy0));
+    cairo_path_t *p = cairo_copy_path(cr);
+    if (!mask || p->status) {
+        cairo_path_destroy(p);
+        stroke_(cr, m);
+        return;
+    }
+    im_coverage_t c = {cairo_image_surface_get_data(mask),
+                       cairo_image_surface_get_width(mask),
+                       cairo_image_surface_get_height(mask),
+                       cairo_image_surface_get_stride(mask)};
+    double x = 0, y = 0, sx = 0, sy = 0;
+    for (int i = 0; i < p->num_data; i += p->data[i].header.length) {
+        const cairo_path_data_t *d = &p->data[i];
+        /* Paths here are polylines; a curve goes to its end point. */
+        const cairo_path_data_t *end = &d[d->header.length - 1];
+        switch (d->header.type) {
+        case CAIRO_PATH_MOVE_TO:
+            x = sx = end->point.x - ux0;
+            y = sy = end->point.y - uy0;
+            break;
+        case CAIRO_PATH_LINE_TO:
+        case CAIRO_PATH_CURVE_TO: {
+            double nx = end->point.x - ux0, ny = end->point.y - uy0;
+            im_hairline_add(&c, x, y, nx, ny, w);
+            x = nx;
+            y = ny;
+            break;
+        }
+        case CAIRO_PATH_CLOSE_PATH:
+            im_hairline_add(&c, x, y, sx, sy, w);
+            x = sx;
+            y = sy;
+            break;
+        }
+    }
+    cairo_path_destroy(p);
+    cairo_surface_mark_dirty(mask);
+    cairo_new_path(cr);
+    cairo_mask_surface(cr, mask, ux0, uy0);
 }
 
 static void paint_(cairo_t *cr, const im_map_t *m)
@@ -1326,7 +1424,7 @@ static void draw_countries(cairo_t *cr, const im_map_t *m, const box_t *box)
     }
     set_rgb(cr, m->st.background);
     cairo_set_line_width(cr, 0.8 * m->unit);
-    stroke_(cr, m);
+    stroke_thin_(cr, m);
 }
 
 /* Country and sea names where they fall inside the frame and clear of
@@ -1437,7 +1535,7 @@ static void draw_districts(cairo_t *cr, const im_map_t *m, const box_t *box)
         set_rgb(cr, pass ? m->st.line_district : m->st.line_context);
         cairo_set_line_width(cr, m->st.district_line_pt * m->unit *
                                      (pass ? 1.0 : 1.5));
-        stroke_(cr, m);
+        stroke_thin_(cr, m);
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     }
 }
@@ -3166,6 +3264,10 @@ im_status_t im_map_new(im_ctx_t *ctx, const im_layer_t *layer,
     im_map_t *m = calloc(1, sizeof *m);
     if (!m)
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    /* Pango reads the font configuration on a thread of its own, from
+     * when the font map is made: made now, that overlaps with drawing
+     * the districts instead of holding up the first label. */
+    pango_cairo_font_map_get_default();
     m->ctx = ctx;
     m->layer = layer;
     m->values = values;

@@ -1,0 +1,77 @@
+/*
+ * hairline.c: thin lines as coverage, a column (or row) at a time.
+ *
+ * Along the major axis a segment crosses whole pixels, and the part of
+ * each it crosses is exact, so the pixels where two segments of a run
+ * meet get the two parts, which add up to one crossing.  Across it, a
+ * line of width w at slope k covers w * sqrt(1 + k^2) pixels, at most
+ * w * sqrt(2): its span at the middle of the part is laid over the two
+ * or three pixels it reaches, each getting the length of span inside
+ * it.  For a line under a pixel and a quarter wide this is the area
+ * under it to within a few levels.
+ */
+#include "hairline.h"
+
+#include <math.h>
+#include <stddef.h>
+
+static void add(unsigned char *px, double a)
+{
+    int v = *px + (int)(a * 255.0 + 0.5);
+    *px = (unsigned char)(v > 255 ? 255 : v);
+}
+
+/* The walk along the major axis p, the minor one being q; a pixel (p, q)
+ * is at data + p * pstep + q * qstep, inside [0, plim) x [0, qlim). */
+static void walk(unsigned char *data, double p0, double q0, double p1,
+                 double q1, double w, ptrdiff_t pstep, ptrdiff_t qstep,
+                 int plim, int qlim)
+{
+    if (p1 < p0) {
+        double t = p0;
+        p0 = p1;
+        p1 = t;
+        t = q0;
+        q0 = q1;
+        q1 = t;
+    }
+    double dp = p1 - p0;
+    if (!(dp > 0))
+        return;
+    double k = (q1 - q0) / dp, half = 0.5 * w * sqrt(1.0 + k * k);
+    double a0 = fmax(p0, 0.0), a1 = fmin(p1, (double)plim);
+    if (!(a1 > a0))
+        return;
+    int first = (int)a0, last = (int)ceil(a1) - 1;
+    for (int i = first; i <= last; i++) {
+        double a = fmax(p0, (double)i), b = fmin(p1, (double)i + 1.0);
+        double f = b - a;
+        if (!(f > 0))
+            continue;
+        double qc = q0 + k * (0.5 * (a + b) - p0);
+        double lo = qc - half, hi = qc + half;
+        if (!(hi > 0) || !(lo < qlim))
+            continue;
+        int r0 = lo < 0 ? 0 : (int)lo;
+        int r1 = hi >= qlim ? qlim - 1 : (int)hi;
+        unsigned char *col = data + (ptrdiff_t)i * pstep;
+        for (int r = r0; r <= r1; r++) {
+            double o = fmin(hi, (double)r + 1.0) - fmax(lo, (double)r);
+            if (o > 0)
+                add(col + (ptrdiff_t)r * qstep, f * o);
+        }
+    }
+}
+
+void im_hairline_add(const im_coverage_t *c, double x0, double y0, double x1,
+                     double y1, double width)
+{
+    if (!(width > 0))
+        return;
+    if (fabs(x1 - x0) >= fabs(y1 - y0))
+        walk(c->data, x0, y0, x1, y1, width, 1, c->stride, c->width,
+             c->height);
+    else
+        walk(c->data, y0, x0, y1, x1, width, c->stride, 1, c->height,
+             c->width);
+}

@@ -1,0 +1,33 @@
+/*
+ * hairline.h: the coverage of lines about a pixel wide, added into an
+ * 8-bit mask.  District borders on a raster map are half a pixel to a
+ * pixel wide and tens of thousands of segments long; Cairo's stroker
+ * builds and scan-converts a polygon for them, which costs a fifth of a
+ * map's drawing.  Here each segment is a walk along its major axis,
+ * adding to the two or three pixels across it the area of each under
+ * the line, and the mask is laid over the map once, in the line's
+ * colour.
+ */
+#ifndef IM_HAIRLINE_H
+#define IM_HAIRLINE_H
+
+/* An 8-bit coverage mask: 0 nothing, 255 a whole pixel. */
+typedef struct {
+    unsigned char *data;
+    int width, height, stride;
+} im_coverage_t;
+
+/* Lines wider than this are left to a stroker: without joins, the
+ * outside of a sharp bend would show a notch. */
+#define IM_HAIRLINE_MAX_WIDTH 1.25
+
+/* Adds to c the coverage of the line of the given width (in pixels, at
+ * most IM_HAIRLINE_MAX_WIDTH) from (x0, y0) to (x1, y1), in the mask's
+ * pixel coordinates, with flat ends.  The segments of a polyline share
+ * their end pixels exactly, so a run of them is as even as one line;
+ * where lines cross, coverage adds up to a whole pixel at most.  Parts
+ * outside the mask are left out. */
+void im_hairline_add(const im_coverage_t *c, double x0, double y0, double x1,
+                     double y1, double width);
+
+#endif
