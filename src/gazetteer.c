@@ -49,6 +49,7 @@ struct im_gazetteer {
     const entry_t **by_skel;    /* entries sorted by skeleton */
     province_key_t *provinces;
     size_t nprovinces, cap_provinces;
+    char *origin;               /* dir as opened; NULL: the data dir's */
 };
 
 static int district_by_id_cmp(const void *a, const void *b)
@@ -394,8 +395,17 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
 {
     *out = NULL;
     size_t dlen = dir ? strlen(dir) : 0;
-    if (dlen > 7 && strcmp(dir + dlen - 7, ".sqlite") == 0)
-        return im_gazetteer_load_sqlite(ctx, dir, out);
+    char *origin = dir ? im_strdup(dir) : NULL;
+    if (dir && !origin)
+        return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (dlen > 7 && strcmp(dir + dlen - 7, ".sqlite") == 0) {
+        im_status_t st = im_gazetteer_load_sqlite(ctx, dir, out);
+        if (st)
+            free(origin);
+        else
+            (*out)->origin = origin;
+        return st;
+    }
     char *owned = NULL;
     if (!dir) {
         owned = im_data_path(ctx, "gazetteer");
@@ -419,17 +429,25 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
     if (!st && index_entries(g))
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     if (st) {
+        free(origin);
         im_gazetteer_free(g);
         return st;
     }
+    g->origin = origin;
     *out = g;
     return IM_OK;
+}
+
+const char *im_gazetteer_origin(const im_gazetteer_t *gaz)
+{
+    return gaz->origin;
 }
 
 void im_gazetteer_free(im_gazetteer_t *g)
 {
     if (!g)
         return;
+    free(g->origin);
     for (size_t i = 0; i < g->ndistricts; i++) {
         free(g->districts[i].id);
         free(g->districts[i].name);

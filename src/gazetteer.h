@@ -19,6 +19,11 @@ bool im_gazetteer_district(const im_gazetteer_t *gaz, const char *id,
 long im_gazetteer_population(const im_gazetteer_t *gaz, const char *id);
 const char *im_gazetteer_name_ur(const im_gazetteer_t *gaz, const char *id);
 
+/* What the gazetteer was opened from (im_gazetteer_open's dir), or NULL
+ * for the context's data directory, so that another process can open the
+ * same one.  Borrowed. */
+const char *im_gazetteer_origin(const im_gazetteer_t *gaz);
+
 /* Whether ancestor is reached from id by following parent links. */
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *gaz, const char *ancestor,
                               const char *id);

@@ -1,13 +1,10 @@
 /*
- * layer.c: the district polygons of a map and of the geocoder.  The
- * embedded boundaries are read from the copy compiled at build time (see
- * layer_file.c), any other source through the GDAL module (layer_ogr.c),
- * which is loaded only then.
+ * layer.c: the district polygons of a map and of the geocoder, as held in
+ * memory, and their ties to the gazetteer.  Where they are read from is
+ * layer_source.c.
  */
 #include "context.h"
 #include "gazetteer.h"
-#include "gdal_module.h"
-#include "layer_cache.h"
 #include "layer_impl.h"
 
 #include <math.h>
@@ -121,45 +118,6 @@ void im_layer_warn_unbound(im_ctx_t *ctx, const im_layer_t *L,
                          "context only", source, L->f[i].name);
 }
 
-im_status_t im_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
-                          const char *source, const char *name_field,
-                          im_layer_t **out)
-{
-    *out = NULL;
-    char *owned = NULL;
-    if (!source) {
-        im_status_t st = im_layer_load_compiled(ctx, gaz, out);
-        if (st || *out)
-            return st;
-        owned = im_data_path(ctx, "boundaries/districts.geojson");
-        if (!owned)
-            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-        source = owned;
-    }
-    im_layer_cache_t cache;
-    im_layer_cache_get(ctx, gaz, source, name_field, &cache, out);
-    if (*out) {
-        im_layer_cache_clear(&cache);
-        free(owned);
-        return IM_OK;
-    }
-    unsigned long warned = im_ctx_warnings(ctx);
-    const im_gdal_api_t *gdal;
-    im_status_t st = im_gdal(ctx, &gdal);
-    if (!st)
-        st = gdal->layer_read(ctx, gaz, source, name_field, out);
-    /* Polygons matching no district are warned about again on loading;
-     * any other warning means a faulty source, read anew every time. */
-    size_t unbound = 0;
-    for (size_t i = 0; !st && i < (*out)->n; i++)
-        unbound += !(*out)->f[i].district_id;
-    if (!st && im_ctx_warnings(ctx) - warned == unbound)
-        im_layer_cache_put(ctx, *out, &cache);
-    im_layer_cache_clear(&cache);
-    free(owned);
-    return st;
-}
-
 void im_layer_free(im_layer_t *L)
 {
     if (!L)
@@ -238,36 +196,4 @@ const im_shape_t *im_layer_outline(const im_layer_t *L, size_t k,
     if (out_province)
         *out_province = L->outlines[k].province;
     return &L->outlines[k].shape;
-}
-
-im_status_t im_context_read(im_ctx_t *ctx, const char *source,
-                            im_shape_t **out_shapes, size_t *out_n,
-                            size_t *out_self)
-{
-    *out_shapes = NULL;
-    *out_n = 0;
-    *out_self = (size_t)-1;
-    char *owned = NULL;
-    if (!source) {
-        bool found = false;
-        im_status_t st = im_shapes_load_compiled(ctx, out_shapes, out_n,
-                                                 out_self, &found);
-        if (st || found)
-            return st;
-        owned = im_data_path(ctx, "context/countries.geojson");
-        if (!owned)
-            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
-        /* Decoration: a data directory without it has no context. */
-        if (access(owned, R_OK) != 0) {
-            free(owned);
-            return IM_OK;
-        }
-        source = owned;
-    }
-    const im_gdal_api_t *gdal;
-    im_status_t st = im_gdal(ctx, &gdal);
-    if (!st)
-        st = gdal->context_read(ctx, source, out_shapes, out_n, out_self);
-    free(owned);
-    return st;
 }

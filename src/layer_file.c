@@ -71,13 +71,9 @@ static im_status_t finish(im_ctx_t *ctx, FILE *f, const char *path)
     return IM_OK;
 }
 
-im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L,
-                          const unsigned char key[IM_LAYER_KEY_SIZE],
-                          const char *path)
+static void write_layer(FILE *f, const im_layer_t *L,
+                        const unsigned char key[IM_LAYER_KEY_SIZE])
 {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return im_error(ctx, IM_ERR_IO, "%s: cannot create", path);
     static const unsigned char no_key[IM_LAYER_KEY_SIZE];
     fwrite(MAGIC_LAYER, 1, 8, f);
     fwrite(key ? key : no_key, 1, IM_LAYER_KEY_SIZE, f);
@@ -94,7 +90,25 @@ im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L,
         put_str(f, L->outlines[k].province);
         put_shape(f, &L->outlines[k].shape);
     }
+}
+
+im_status_t im_layer_save(im_ctx_t *ctx, const im_layer_t *L,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return im_error(ctx, IM_ERR_IO, "%s: cannot create", path);
+    write_layer(f, L, key);
     return finish(ctx, f, path);
+}
+
+im_status_t im_layer_write(im_ctx_t *ctx, const im_layer_t *L, FILE *f)
+{
+    write_layer(f, L, NULL);
+    if (fflush(f) != 0 || ferror(f))
+        return im_error(ctx, IM_ERR_IO, "cannot write the layer");
+    return IM_OK;
 }
 
 im_status_t im_shapes_save(im_ctx_t *ctx, const im_shape_t *shapes, size_t n,
@@ -221,23 +235,21 @@ static bool same_province(const char *stored, const char *bound)
     return !strcmp(stored ? stored : "", bound ? bound : "");
 }
 
-im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
-                          const char *path, const char *source,
-                          const unsigned char key[IM_LAYER_KEY_SIZE],
-                          im_layer_t **out)
+/* The layer in buf (len bytes, magic included), named path in messages. */
+static im_status_t parse_layer(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const unsigned char *buf, size_t len,
+                               const char *path, const char *source,
+                               const unsigned char key[IM_LAYER_KEY_SIZE],
+                               bool warn_unbound, im_layer_t **out)
 {
     *out = NULL;
-    unsigned char *buf;
-    size_t len;
-    im_status_t st = slurp(ctx, path, MAGIC_LAYER, &buf, &len);
-    if (st)
-        return st;
-    if (len < 8 + IM_LAYER_KEY_SIZE ||
-        (key && memcmp(buf + 8, key, IM_LAYER_KEY_SIZE) != 0)) {
-        free(buf);
+    im_status_t st = IM_OK;
+    if (len < 8 + IM_LAYER_KEY_SIZE || memcmp(buf, MAGIC_LAYER, 8) != 0)
+        return im_error(ctx, IM_ERR_PARSE, "%s: not a compiled layer file",
+                        path);
+    if (key && memcmp(buf + 8, key, IM_LAYER_KEY_SIZE) != 0)
         return im_error(ctx, IM_ERR_DATA, "%s: written from another source",
                         path);
-    }
     cursor_t c = {buf + 8 + IM_LAYER_KEY_SIZE, buf + len, false};
     im_layer_t *L = im_layer_alloc(gaz);
     char **provs = NULL;
@@ -284,14 +296,13 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     }
     if (!st && c.bad)
         st = im_error(ctx, IM_ERR_PARSE, "%s: truncated or damaged", path);
-    free(buf);
     if (!st) {
         im_layer_bind(L, false);
         for (size_t i = 0; !st && i < L->n; i++)
             if (!same_province(provs[i], L->f[i].province))
                 st = im_error(ctx, IM_ERR_DATA, "%s: written with another "
                                                 "gazetteer", path);
-        if (!st)
+        if (!st && warn_unbound)
             im_layer_warn_unbound(ctx, L, source ? source : path);
     }
     for (size_t i = 0; provs && i < n; i++)
@@ -303,6 +314,29 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     }
     *out = L;
     return IM_OK;
+}
+
+im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                          const char *path, const char *source,
+                          const unsigned char key[IM_LAYER_KEY_SIZE],
+                          im_layer_t **out)
+{
+    *out = NULL;
+    unsigned char *buf;
+    size_t len;
+    im_status_t st = slurp(ctx, path, MAGIC_LAYER, &buf, &len);
+    if (st)
+        return st;
+    st = parse_layer(ctx, gaz, buf, len, path, source, key, true, out);
+    free(buf);
+    return st;
+}
+
+im_status_t im_layer_parse(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                           const unsigned char *buf, size_t len,
+                           const char *source, im_layer_t **out)
+{
+    return parse_layer(ctx, gaz, buf, len, source, source, NULL, false, out);
 }
 
 im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,

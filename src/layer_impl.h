@@ -8,6 +8,7 @@
 #include "layer.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
 typedef struct {
     char *name;
@@ -74,6 +75,14 @@ im_status_t im_layer_load(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                           const char *path, const char *source,
                           const unsigned char key[IM_LAYER_KEY_SIZE],
                           im_layer_t **out);
+/* The layer format over a stream and in memory, for a layer handed from
+ * one process to another (layer_reader.h): written without a key, and
+ * parsed and bound to gaz without warning about polygons that match no
+ * district (the process that read the source did). */
+im_status_t im_layer_write(im_ctx_t *ctx, const im_layer_t *L, FILE *f);
+im_status_t im_layer_parse(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                           const unsigned char *buf, size_t len,
+                           const char *source, im_layer_t **out);
 im_status_t im_shapes_load(im_ctx_t *ctx, const char *path,
                            im_shape_t **out_shapes, size_t *out_n,
                            size_t *out_self);

@@ -332,7 +332,6 @@ im_status_t im_gdal_layer_read(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                im_layer_t **out)
 {
     *out = NULL;
-    OGRRegisterAll();
     gdal_errors_t errs = {ctx, ""};
     CPLPushErrorHandlerEx(on_gdal_error, &errs);
     im_status_t st = IM_OK;
@@ -387,7 +386,6 @@ im_status_t im_gdal_context_read(im_ctx_t *ctx, const char *source,
     *out_shapes = NULL;
     *out_n = 0;
     *out_self = (size_t)-1;
-    OGRRegisterAll();
     gdal_errors_t errs = {ctx, ""};
     CPLPushErrorHandlerEx(on_gdal_error, &errs);
     OGRDataSourceH ds = (OGRDataSourceH)im_ogr_open(source);

@@ -15,8 +15,11 @@ export INCIMAP_CACHE_DIR=$tmp/cache
 tallies=$root/data/incidents/seed-tallies.csv
 src=$tmp/districts.geojson
 cp "$root/data/boundaries/districts.geojson" "$src"
-# With a GDAL module that cannot be loaded, only a cached layer can draw.
-no_gdal() { INCIMAP_GDAL_MODULE=$tmp/no-such-module.so "$@"; }
+# With neither the reader helper nor a GDAL module to load, only a cached
+# layer can draw.
+no_gdal() {
+  INCIMAP_LAYER_READER=$tmp/no-such-reader INCIMAP_GDAL_MODULE=$tmp/no-such-module.so "$@"
+}
 render() { "$bin" render "$tallies" --boundaries "$1" -o "$2" --width 800 --height 600 "${@:3}"; }
 copies() { find "$INCIMAP_CACHE_DIR" -name '*.imlayer' 2>/dev/null | wc -l; }
 

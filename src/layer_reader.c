@@ -1,0 +1,212 @@
+/*
+ * layer_reader.c: see layer_reader.h.
+ */
+#include "layer_reader.h"
+
+#include "context.h"
+#include "gazetteer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef IM_LAYER_READER_BUILT
+#define IM_LAYER_READER_BUILT ""
+#endif
+#ifndef IM_LAYER_READER_INSTALLED
+#define IM_LAYER_READER_INSTALLED "incimap-layer-reader"
+#endif
+
+extern char **environ;
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} bytes_t;
+
+static void bytes_add(bytes_t *b, const char *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            b->failed = true;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+/* Close-on-exec, so that the helper holds no end but its own and a
+ * reader started on another thread inherits neither. */
+static int cloexec_pipe(int p[2])
+{
+    if (pipe(p))
+        return -1;
+    fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+static const char *reader_path(void)
+{
+    const char *set = getenv("INCIMAP_LAYER_READER");
+    if (set && *set)
+        return set;
+    if (IM_LAYER_READER_BUILT[0] && access(IM_LAYER_READER_BUILT, X_OK) == 0)
+        return IM_LAYER_READER_BUILT;
+    return IM_LAYER_READER_INSTALLED;
+}
+
+/* Reads the helper's two pipes to their ends; false on a read error. */
+static bool drain(int out_fd, int err_fd, bytes_t *out, bytes_t *err)
+{
+    struct pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    bytes_t *dst[2] = {out, err};
+    int open_fds = 2;
+    char buf[1 << 16];
+    while (open_fds > 0) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (p[k].fd < 0 || !p[k].revents)
+                continue;
+            ssize_t n = read(p[k].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return false;
+            if (n == 0) {
+                p[k].fd = -1;
+                open_fds--;
+            } else {
+                bytes_add(dst[k], buf, (size_t)n);
+            }
+        }
+    }
+    return true;
+}
+
+/* Passes the helper's warnings on; returns its error (status and
+ * message), or IM_OK with *other the lines that were neither. */
+static im_status_t relay(im_ctx_t *ctx, char *text, char **error_msg,
+                         bytes_t *other)
+{
+    im_status_t st = IM_OK;
+    *error_msg = NULL;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t wl = strlen(IM_READER_WARNING), el = strlen(IM_READER_ERROR);
+        if (!strncmp(line, IM_READER_WARNING, wl)) {
+            im_warn(ctx, "%s", line + wl);
+        } else if (!strncmp(line, IM_READER_ERROR, el) && !st) {
+            char *msg = NULL;
+            long code = strtol(line + el, &msg, 10);
+            st = code > 0 && code <= IM_ERR_NOMEM ? (im_status_t)code
+                                                   : IM_ERR_LIB;
+            *error_msg = msg && *msg == '\t' ? msg + 1 : msg;
+        } else if (*line) {
+            bytes_add(other, line, strlen(line));
+            bytes_add(other, " ", 1);
+        }
+    }
+    return st;
+}
+
+im_status_t im_layer_read_apart(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                const char *source, const char *name_field,
+                                im_layer_t **out, bool *out_ran)
+{
+    *out = NULL;
+    *out_ran = false;
+    const char *path = reader_path();
+    if (access(path, X_OK) != 0)
+        return IM_OK;
+    const char *origin = im_gazetteer_origin(gaz);
+    const char *data_dir = im_ctx_data_dir(ctx);
+    char *argv[] = {(char *)path,
+                    (char *)(data_dir ? data_dir : ""),
+                    (char *)(origin ? origin : ""),
+                    (char *)source,
+                    (char *)(name_field ? name_field : ""),
+                    NULL};
+    int po[2] = {-1, -1}, pe[2] = {-1, -1};
+    if (cloexec_pipe(po) || cloexec_pipe(pe)) {
+        im_status_t st = im_error(ctx, IM_ERR_IO, "cannot read '%s': pipe: %s",
+                                  source, strerror(errno));
+        for (int k = 0; k < 2; k++) {
+            if (po[k] >= 0)
+                close(po[k]);
+            if (pe[k] >= 0)
+                close(pe[k]);
+        }
+        return st;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    pid_t pid;
+    int rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(po[1]);
+    close(pe[1]);
+    if (rc != 0) {
+        close(po[0]);
+        close(pe[0]);
+        return IM_OK;
+    }
+    *out_ran = true;
+    bytes_t layer = {0}, err = {0}, other = {0};
+    bool read_ok = drain(po[0], pe[0], &layer, &err);
+    close(po[0]);
+    close(pe[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    char *msg = NULL;
+    im_status_t st = relay(ctx, err.data, &msg, &other);
+    if (st) {
+        st = im_error(ctx, st, "%s", msg ? msg : "");
+    } else if (layer.failed || err.failed || other.failed) {
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    } else if (!read_ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[48];
+        if (WIFSIGNALED(status))
+            snprintf(how, sizeof how, "stopped by signal %d", WTERMSIG(status));
+        else
+            snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+        st = im_error(ctx, IM_ERR_LIB, "cannot read '%s': %s failed (%s)%s%s",
+                      source, path, how, other.len ? ": " : "",
+                      other.len ? other.data : "");
+    } else {
+        if (other.len)
+            im_warn(ctx, "%s: %s", source, other.data);
+        st = im_layer_parse(ctx, gaz, (const unsigned char *)layer.data,
+                            layer.len, source, out);
+    }
+    free(layer.data);
+    free(err.data);
+    free(other.data);
+    return st;
+}
