@@ -6,7 +6,8 @@
  * map's drawing.  Here each segment is a walk along its major axis,
  * adding to the two or three pixels across it the area of each under
  * the line, and the mask is laid over the map once, in the line's
- * colour.
+ * colour.  Wider lines (province outlines) get the coverage of their
+ * distance to each pixel instead, joins and ends round.
  */
 #ifndef IM_HAIRLINE_H
 #define IM_HAIRLINE_H
@@ -29,5 +30,14 @@ typedef struct {
  * outside the mask are left out. */
 void im_hairline_add(const im_coverage_t *c, double x0, double y0, double x1,
                      double y1, double width);
+
+/* Lines wider than a pixel, up to IM_HAIRLINE_MAX_ROUND: each pixel's
+ * coverage from its distance to the segment, 1 within width / 2 - 0.5 of
+ * it and none beyond width / 2 + 0.5, so that ends and joins are round.
+ * Kept where it is more than the mask holds (not added), so that the
+ * segments of a polyline, overlapping at their joins, are one line. */
+#define IM_HAIRLINE_MAX_ROUND 6.0
+void im_hairline_round(const im_coverage_t *c, double x0, double y0,
+                       double x1, double y1, double width);
 
 #endif

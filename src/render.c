@@ -566,51 +566,50 @@ static void stroke_(cairo_t *cr, const im_map_t *m)
     }
 }
 
-/* The coverage mask stroke_thin_ draws into, kept with the cairo_t that
- * uses it: a map strokes three or four thin paths per band, and a fresh
- * megabyte each time costs more in page faults than the drawing.  Only
- * the key's address matters. */
-static const cairo_user_data_key_t thin_mask_key;
+/* The coverage mask stroke_cover_ draws into, kept with the cairo_t
+ * that uses it: a map strokes a dozen paths per band, and a fresh
+ * megabyte each time costs more in page faults than the drawing.  It is
+ * left all zeros after each use.  Only the key's address matters. */
+static const cairo_user_data_key_t cover_mask_key;
 
-static cairo_surface_t *thin_mask(cairo_t *cr, int w, int h)
+static cairo_surface_t *cover_mask(cairo_t *cr, int w, int h)
 {
-    cairo_surface_t *s = cairo_get_user_data(cr, &thin_mask_key);
+    cairo_surface_t *s = cairo_get_user_data(cr, &cover_mask_key);
     if (s && cairo_image_surface_get_width(s) == w &&
-        cairo_image_surface_get_height(s) == h) {
-        cairo_surface_flush(s);
-        memset(cairo_image_surface_get_data(s), 0,
-               (size_t)cairo_image_surface_get_stride(s) * (size_t)h);
+        cairo_image_surface_get_height(s) == h)
         return s;
-    }
     s = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
     if (cairo_surface_status(s) ||
-        cairo_set_user_data(cr, &thin_mask_key, s,
+        cairo_set_user_data(cr, &cover_mask_key, s,
                             (cairo_destroy_func_t)cairo_surface_destroy)) {
         cairo_surface_destroy(s);
         return NULL;
     }
-    cairo_surface_flush(s);
     return s;
 }
 
-/* Strokes cr's path as stroke_ does.  On a raster page, a line no wider
- * than IM_HAIRLINE_MAX_WIDTH pixels is laid as coverage (hairline.h) in
- * the source colour: Cairo's stroker would build and scan-convert a
- * polygon for every border segment, a fifth of a detailed map's
- * drawing.  The clip still applies, since the mask goes through Cairo. */
-static void stroke_thin_(cairo_t *cr, const im_map_t *m)
+/* Strokes cr's path as stroke_ does.  On a raster page, a line up to
+ * IM_HAIRLINE_MAX_ROUND pixels wide is laid as coverage (hairline.h) in
+ * the source colour: Cairo's stroker builds and scan-converts a polygon
+ * for every segment, which for the borders of a detailed map was a
+ * quarter of the drawing.  Lines of a pixel or less are summed along the
+ * line, wider ones get round ends and joins like the ones they replace.
+ * The clip still applies, since the mask goes through Cairo, and only
+ * the box the path reaches is composited. */
+static void stroke_cover_(cairo_t *cr, const im_map_t *m)
 {
     double w = cairo_get_line_width(cr);
     cairo_surface_t *s = cairo_get_target(cr);
     cairo_matrix_t mx;
     cairo_get_matrix(cr, &mx);
-    if (m->svg || m->vector_output || w > IM_HAIRLINE_MAX_WIDTH ||
+    if (m->svg || m->vector_output || !(w <= IM_HAIRLINE_MAX_ROUND) ||
         cairo_surface_get_type(s) != CAIRO_SURFACE_TYPE_IMAGE ||
         mx.xx != 1 || mx.yy != 1 || mx.xy != 0 || mx.yx != 0 ||
         mx.x0 != floor(mx.x0) || mx.y0 != floor(mx.y0)) {
         stroke_(cr, m);
         return;
     }
+    bool thin = w <= IM_HAIRLINE_MAX_WIDTH;
     /* The mask covers the clip's pixels on the surface, in user space. */
     double cx0, cy0, cx1, cy1;
     cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
@@ -621,46 +620,71 @@ static void stroke_thin_(cairo_t *cr, const im_map_t *m)
         cairo_new_path(cr);
         return;
     }
-    cairo_surface_t *mask = thin_mask(cr, (int)(ux1 - ux0), (int)(uy1 - uy0));
+    cairo_surface_t *mask = cover_mask(cr, (int)(ux1 - ux0), (int)(uy1 - uy0));
     cairo_path_t *p = cairo_copy_path(cr);
     if (!mask || p->status) {
         cairo_path_destroy(p);
         stroke_(cr, m);
         return;
     }
+    cairo_surface_flush(mask);
     im_coverage_t c = {cairo_image_surface_get_data(mask),
                        cairo_image_surface_get_width(mask),
                        cairo_image_surface_get_height(mask),
                        cairo_image_surface_get_stride(mask)};
     double x = 0, y = 0, sx = 0, sy = 0;
+    double bx0 = INFINITY, by0 = INFINITY, bx1 = -INFINITY, by1 = -INFINITY;
     for (int i = 0; i < p->num_data; i += p->data[i].header.length) {
         const cairo_path_data_t *d = &p->data[i];
         /* Paths here are polylines; a curve goes to its end point. */
         const cairo_path_data_t *end = &d[d->header.length - 1];
-        switch (d->header.type) {
-        case CAIRO_PATH_MOVE_TO:
-            x = sx = end->point.x - ux0;
-            y = sy = end->point.y - uy0;
-            break;
-        case CAIRO_PATH_LINE_TO:
-        case CAIRO_PATH_CURVE_TO: {
-            double nx = end->point.x - ux0, ny = end->point.y - uy0;
+        double nx = end->point.x - ux0, ny = end->point.y - uy0;
+        if (d->header.type == CAIRO_PATH_CLOSE_PATH) {
+            nx = sx;
+            ny = sy;
+        } else {
+            bx0 = fmin(bx0, nx);
+            by0 = fmin(by0, ny);
+            bx1 = fmax(bx1, nx);
+            by1 = fmax(by1, ny);
+        }
+        if (d->header.type == CAIRO_PATH_MOVE_TO) {
+            sx = nx;
+            sy = ny;
+            /* A lone point of a round line is a dot, as Cairo draws it. */
+            if (!thin)
+                im_hairline_round(&c, nx, ny, nx, ny, w);
+        } else if (thin) {
             im_hairline_add(&c, x, y, nx, ny, w);
-            x = nx;
-            y = ny;
-            break;
+        } else {
+            im_hairline_round(&c, x, y, nx, ny, w);
         }
-        case CAIRO_PATH_CLOSE_PATH:
-            im_hairline_add(&c, x, y, sx, sy, w);
-            x = sx;
-            y = sy;
-            break;
-        }
+        x = nx;
+        y = ny;
     }
     cairo_path_destroy(p);
-    cairo_surface_mark_dirty(mask);
     cairo_new_path(cr);
+    /* The box of pixels the line reached, within the mask. */
+    if (!(bx1 >= bx0) || !(by1 >= by0))
+        return;
+    double reach = 0.5 * w + 2;
+    int x0 = (int)fmin(fmax(floor(bx0 - reach), 0.0), (double)c.width);
+    int y0 = (int)fmin(fmax(floor(by0 - reach), 0.0), (double)c.height);
+    int x1 = (int)fmin(fmax(ceil(bx1 + reach), 0.0), (double)c.width);
+    int y1 = (int)fmin(fmax(ceil(by1 + reach), 0.0), (double)c.height);
+    if (x1 <= x0 || y1 <= y0)
+        return;
+    cairo_surface_mark_dirty(mask);
+    cairo_save(cr);
+    cairo_rectangle(cr, ux0 + x0, uy0 + y0, x1 - x0, y1 - y0);
+    cairo_clip(cr);
     cairo_mask_surface(cr, mask, ux0, uy0);
+    cairo_restore(cr);
+    cairo_surface_flush(mask);
+    for (int row = y0; row < y1; row++)
+        memset(c.data + (size_t)row * (size_t)c.stride + (size_t)x0, 0,
+               (size_t)(x1 - x0));
+    cairo_surface_mark_dirty(mask);
 }
 
 static void paint_(cairo_t *cr, const im_map_t *m)
@@ -1424,7 +1448,7 @@ static void draw_countries(cairo_t *cr, const im_map_t *m, const box_t *box)
     }
     set_rgb(cr, m->st.background);
     cairo_set_line_width(cr, 0.8 * m->unit);
-    stroke_thin_(cr, m);
+    stroke_cover_(cr, m);
 }
 
 /* Country and sea names where they fall inside the frame and clear of
@@ -1535,7 +1559,7 @@ static void draw_districts(cairo_t *cr, const im_map_t *m, const box_t *box)
         set_rgb(cr, pass ? m->st.line_district : m->st.line_context);
         cairo_set_line_width(cr, m->st.district_line_pt * m->unit *
                                      (pass ? 1.0 : 1.5));
-        stroke_thin_(cr, m);
+        stroke_cover_(cr, m);
         cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     }
 }
@@ -1550,7 +1574,7 @@ static void draw_province_lines(cairo_t *cr, const im_map_t *m,
         set_rgb(cr, m->st.line_province);
         cairo_set_line_width(cr, m->st.province_line_pt * m->unit *
                                      (m->outline_selected[k] ? 1.0 : 0.6));
-        stroke_(cr, m);
+        stroke_cover_(cr, m);
     }
 }
 

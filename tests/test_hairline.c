@@ -151,10 +151,13 @@ static void runs_are_even(void)
 
 /* Against Cairo's stroke of the same closed polyline (a wobbly ring, as
  * a district is): the same ink, each pixel within a few levels. */
-static void like_cairo(void)
+typedef void (*line_fn)(const im_coverage_t *, double, double, double,
+                        double, double);
+
+static void like_cairo(line_fn line, const double *widths, int nw)
 {
-    for (int wi = 0; wi < 3; wi++) {
-        double w = (double[]){0.54, 0.81, 1.08}[wi];
+    for (int wi = 0; wi < nw; wi++) {
+        double w = widths[wi];
         cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, W, H);
         cairo_t *cr = cairo_create(s);
         mask_t m = mask_new();
@@ -169,13 +172,13 @@ static void like_cairo(void)
                 fy = y;
             } else {
                 cairo_line_to(cr, x, y);
-                im_hairline_add(&m.c, lx, ly, x, y, w);
+                line(&m.c, lx, ly, x, y, w);
             }
             lx = x;
             ly = y;
         }
         cairo_close_path(cr);
-        im_hairline_add(&m.c, lx, ly, fx, fy, w);
+        line(&m.c, lx, ly, fx, fy, w);
         cairo_set_line_width(cr, w);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
         cairo_stroke(cr);
@@ -204,6 +207,60 @@ static void like_cairo(void)
         free(m.all);
         cairo_surface_destroy(s);
     }
+}
+
+/* Wide lines: a pixel's coverage from its distance to the line, kept at
+ * the most any segment gives it. */
+static void round_lines(void)
+{
+    mask_t m = mask_new();
+    im_hairline_round(&m.c, 10, 20.5, 50, 20.5, 2.0);
+    /* Row 20 holds the line's middle, rows 19 and 21 its edges, a pixel
+     * from it: half covered; each column's ink is the width. */
+    CHECK(at(&m, 30, 20) == 255, "middle row %u", at(&m, 30, 20));
+    CHECK(abs((int)at(&m, 30, 19) - 128) <= 1 && abs((int)at(&m, 30, 21) - 128) <= 1,
+          "edge rows %u %u", at(&m, 30, 19), at(&m, 30, 21));
+    CHECK(at(&m, 30, 18) == 0 && at(&m, 30, 22) == 0, "beyond the edges");
+    /* Round ends: a pixel past the end but within the radius. */
+    CHECK(at(&m, 50, 20) > 100 && at(&m, 51, 20) == 0, "end: %u %u",
+          at(&m, 50, 20), at(&m, 51, 20));
+    /* Laid again, nothing changes: the maximum, not the sum. */
+    unsigned char before[W * H];
+    for (int y = 0; y < H; y++)
+        memcpy(before + y * W, m.c.data + y * m.c.stride, W);
+    im_hairline_round(&m.c, 10, 20.5, 50, 20.5, 2.0);
+    im_hairline_round(&m.c, 30, 20.5, 50, 20.5, 2.0);
+    bool same = true;
+    for (int y = 0; y < H; y++)
+        same = same && !memcmp(before + y * W, m.c.data + y * m.c.stride, W);
+    CHECK(same, "a line laid twice changed the mask");
+    /* A right-angled bend has no notch on its outside: the pixel off the
+     * corner, sqrt(2) from it, gets what a round join gives it (no
+     * segment reaches it with flat ends). */
+    mask_t b = mask_new();
+    im_hairline_round(&b.c, 20.5, 40.5, 40.5, 40.5, 3.0);
+    im_hairline_round(&b.c, 40.5, 40.5, 40.5, 60.5, 3.0);
+    CHECK(abs((int)at(&b, 41, 39) - 149) <= 1 && at(&b, 41, 40) == 255 &&
+              at(&b, 40, 39) == 255, "outer corner %u %u %u", at(&b, 41, 39),
+          at(&b, 41, 40), at(&b, 40, 39));
+    CHECK(guard_intact(&m) && guard_intact(&b), "guard");
+    free(m.all);
+    free(b.all);
+    mask_t o = mask_new();
+    double big = 1e300;
+    double pts[][4] = {
+        {-50, -50, 200, 150}, {-10, 5, W + 10, 5}, {5, -10, 5, H + 10},
+        {-big, 10, big, 10}, {10, -big, 10, big}, {NAN, 3, 8, 9},
+        {3, 4, INFINITY, 5}, {4, 4, 4, 4}, {W + 1, H + 1, W + 9, H + 3},
+        {-3, -3, -1, -2},
+    };
+    for (size_t i = 0; i < sizeof pts / sizeof *pts; i++)
+        im_hairline_round(&o.c, pts[i][0], pts[i][1], pts[i][2], pts[i][3], 5.0);
+    im_hairline_round(&o.c, 1, 1, 50, 50, NAN);
+    im_hairline_round(&o.c, 1, 1, 50, 50, 1e9);
+    CHECK(guard_intact(&o), "round: nothing written outside the mask");
+    CHECK(at(&o, 20, 5) == 255 && at(&o, 4, 4) == 255, "round: lines drawn");
+    free(o.all);
 }
 
 static void saturates(void)
@@ -249,7 +306,9 @@ int main(void)
     horizontal();
     octants();
     runs_are_even();
-    like_cairo();
+    like_cairo(im_hairline_add, (const double[]){0.54, 0.81, 1.08}, 3);
+    like_cairo(im_hairline_round, (const double[]){1.5, 1.89, 3.0}, 3);
+    round_lines();
     saturates();
     outside_and_odd();
     TEST_DONE();
