@@ -21,20 +21,26 @@ static void add(unsigned char *px, double a)
     *px = (unsigned char)(v > 255 ? 255 : v);
 }
 
-/* The walk along the major axis p, the minor one being q; a pixel (p, q)
- * is at data + p * pstep + q * qstep, inside [0, plim) x [0, qlim). */
+/* Puts the segment's ends in order along the major axis p. */
+static void order(double *p0, double *q0, double *p1, double *q1)
+{
+    if (*p1 < *p0) {
+        double t = *p0;
+        *p0 = *p1;
+        *p1 = t;
+        t = *q0;
+        *q0 = *q1;
+        *q1 = t;
+    }
+}
+
+/* The walk along the major axis p, the minor one being q, from p0 up to
+ * p1; a pixel (p, q) is at data + p * pstep + q * qstep, inside
+ * [0, plim) x [0, qlim). */
 static void walk(unsigned char *data, double p0, double q0, double p1,
                  double q1, double w, ptrdiff_t pstep, ptrdiff_t qstep,
                  int plim, int qlim)
 {
-    if (p1 < p0) {
-        double t = p0;
-        p0 = p1;
-        p1 = t;
-        t = q0;
-        q0 = q1;
-        q1 = t;
-    }
     double dp = p1 - p0;
     if (!(dp > 0))
         return;
@@ -68,12 +74,15 @@ void im_hairline_add(const im_coverage_t *c, double x0, double y0, double x1,
 {
     if (!(width > 0))
         return;
-    if (fabs(x1 - x0) >= fabs(y1 - y0))
+    if (fabs(x1 - x0) >= fabs(y1 - y0)) {
+        order(&x0, &y0, &x1, &y1);
         walk(c->data, x0, y0, x1, y1, width, 1, c->stride, c->width,
              c->height);
-    else
+    } else {
+        order(&y0, &x0, &y1, &x1);
         walk(c->data, y0, x0, y1, x1, width, c->stride, 1, c->height,
              c->width);
+    }
 }
 
 /* The pixel at (px, py) gets max(its value, coverage at distance from the
@@ -99,14 +108,6 @@ static void round_walk(unsigned char *data, double p0, double q0, double p1,
                        double q1, double r, ptrdiff_t pstep, ptrdiff_t qstep,
                        int plim, int qlim)
 {
-    if (p1 < p0) {
-        double t = p0;
-        p0 = p1;
-        p1 = t;
-        t = q0;
-        q0 = q1;
-        q1 = t;
-    }
     double dp = p1 - p0, dq = q1 - q0, len2 = dp * dp + dq * dq;
     double inv = len2 > 0 ? 1.0 / len2 : 0.0;
     double a0 = fmax(p0 - r, 0.0), a1 = fmin(p1 + r, (double)plim);
@@ -142,10 +143,13 @@ void im_hairline_round(const im_coverage_t *c, double x0, double y0,
         !isfinite(y1))
         return;
     double r = 0.5 * fmin(width, IM_HAIRLINE_MAX_ROUND) + 0.5;
-    if (fabs(x1 - x0) >= fabs(y1 - y0))
+    if (fabs(x1 - x0) >= fabs(y1 - y0)) {
+        order(&x0, &y0, &x1, &y1);
         round_walk(c->data, x0, y0, x1, y1, r, 1, c->stride, c->width,
                    c->height);
-    else
+    } else {
+        order(&y0, &x0, &y1, &x1);
         round_walk(c->data, y0, x0, y1, x1, r, c->stride, 1, c->height,
                    c->width);
+    }
 }

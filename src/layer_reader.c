@@ -3,6 +3,7 @@
  */
 #include "layer_reader.h"
 
+#include "bytes.h"
 #include "context.h"
 #include "gazetteer.h"
 
@@ -24,33 +25,6 @@
 #endif
 
 extern char **environ;
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} bytes_t;
-
-static void bytes_add(bytes_t *b, const char *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
 
 /* Close-on-exec, so that the helper holds no end but its own and a
  * reader started on another thread inherits neither. */
@@ -74,10 +48,10 @@ static const char *reader_path(void)
 }
 
 /* Reads the helper's two pipes to their ends; false on a read error. */
-static bool drain(int out_fd, int err_fd, bytes_t *out, bytes_t *err)
+static bool drain(int out_fd, int err_fd, im_bytes_t *out, im_bytes_t *err)
 {
     struct pollfd p[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-    bytes_t *dst[2] = {out, err};
+    im_bytes_t *dst[2] = {out, err};
     int open_fds = 2;
     char buf[1 << 16];
     while (open_fds > 0) {
@@ -98,7 +72,7 @@ static bool drain(int out_fd, int err_fd, bytes_t *out, bytes_t *err)
                 p[k].fd = -1;
                 open_fds--;
             } else {
-                bytes_add(dst[k], buf, (size_t)n);
+                im_bytes_add(dst[k], buf, (size_t)n);
             }
         }
     }
@@ -108,7 +82,7 @@ static bool drain(int out_fd, int err_fd, bytes_t *out, bytes_t *err)
 /* Passes the helper's warnings on; returns its error (status and
  * message), or IM_OK with *other the lines that were neither. */
 static im_status_t relay(im_ctx_t *ctx, char *text, char **error_msg,
-                         bytes_t *other)
+                         im_bytes_t *other)
 {
     im_status_t st = IM_OK;
     *error_msg = NULL;
@@ -126,8 +100,8 @@ static im_status_t relay(im_ctx_t *ctx, char *text, char **error_msg,
                                                    : IM_ERR_LIB;
             *error_msg = msg && *msg == '\t' ? msg + 1 : msg;
         } else if (*line) {
-            bytes_add(other, line, strlen(line));
-            bytes_add(other, " ", 1);
+            im_bytes_add(other, line, strlen(line));
+            im_bytes_add(other, " ", 1);
         }
     }
     return st;
@@ -177,7 +151,7 @@ im_status_t im_layer_read_apart(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         return IM_OK;
     }
     *out_ran = true;
-    bytes_t layer = {0}, err = {0}, other = {0};
+    im_bytes_t layer = {0}, err = {0}, other = {0};
     bool read_ok = drain(po[0], pe[0], &layer, &err);
     close(po[0]);
     close(pe[0]);
@@ -185,7 +159,7 @@ im_status_t im_layer_read_apart(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     char *msg = NULL;
-    im_status_t st = relay(ctx, err.data, &msg, &other);
+    im_status_t st = relay(ctx, (char *)err.data, &msg, &other);
     if (st) {
         st = im_error(ctx, st, "%s", msg ? msg : "");
     } else if (layer.failed || err.failed || other.failed) {
@@ -198,12 +172,11 @@ im_status_t im_layer_read_apart(im_ctx_t *ctx, const im_gazetteer_t *gaz,
             snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
         st = im_error(ctx, IM_ERR_LIB, "cannot read '%s': %s failed (%s)%s%s",
                       source, path, how, other.len ? ": " : "",
-                      other.len ? other.data : "");
+                      other.len ? (const char *)other.data : "");
     } else {
         if (other.len)
-            im_warn(ctx, "%s: %s", source, other.data);
-        st = im_layer_parse(ctx, gaz, (const unsigned char *)layer.data,
-                            layer.len, source, out);
+            im_warn(ctx, "%s: %s", source, (const char *)other.data);
+        st = im_layer_parse(ctx, gaz, layer.data, layer.len, source, out);
     }
     free(layer.data);
     free(err.data);

@@ -7,6 +7,7 @@
  * short side and scale with the output, so text keeps its proportion.
  */
 #include "blend.h"
+#include "bytes.h"
 #include "context.h"
 #include "csv.h"
 #include "gazetteer.h"
@@ -3029,34 +3030,14 @@ static void draw_map(cairo_t *cr, im_map_t *m)
 
 /* ---- output ------------------------------------------------------------ */
 
-/* A growing memory buffer that Cairo's stream surfaces write into. */
-typedef struct {
-    unsigned char *data;
-    size_t len, cap;
-    bool failed;
-} membuf_t;
+/* The map in memory, as Cairo's stream surfaces write it. */
+typedef im_bytes_t membuf_t;
 
 static cairo_status_t membuf_write(void *closure, const unsigned char *data,
                                    unsigned int length)
 {
-    if (length == 0)
-        return CAIRO_STATUS_SUCCESS;
-    membuf_t *b = closure;
-    if (b->len + length > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + length)
-            cap *= 2;
-        unsigned char *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = true;
-            return CAIRO_STATUS_NO_MEMORY;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, length);
-    b->len += length;
-    return CAIRO_STATUS_SUCCESS;
+    return im_bytes_add(closure, data, length) ? CAIRO_STATUS_SUCCESS
+                                               : CAIRO_STATUS_NO_MEMORY;
 }
 
 static int membuf_puts(membuf_t *b, const char *s)

@@ -10,6 +10,7 @@
  * layer.c), and its messages, which libpq writes over several lines, are
  * folded onto one.
  */
+#include "bytes.h"
 #include "context.h"
 #include "gdal_module.h"
 #include "ogr_open.h"
@@ -136,32 +137,10 @@ static void hide_password(const char *s, char *out, size_t n)
 
 /* ---- the attribute filter --------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sb_t;
+typedef im_bytes_t sb_t;
 
-static void sb_add(sb_t *b, const char *s, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = (b->len + len + 1) * 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, len);
-    b->len += len;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sb_t *b, const char *s) { sb_add(b, s, strlen(s)); }
+static void sb_add(sb_t *b, const char *s, size_t len) { im_bytes_add(b, s, len); }
+static void sb_str(sb_t *b, const char *s) { im_bytes_str(b, s); }
 
 /* s between quote characters, each quote inside doubled: 'x' is a value,
  * "x" a column, in OGR SQL and in PostgreSQL alike. */
@@ -332,13 +311,13 @@ static im_status_t set_filter(reader_t *r, const im_filter_t *f)
     }
     sb_str(&b, ")");
     im_status_t st = IM_OK;
-    if (b.oom)
+    if (b.failed)
         st = im_error(r->ctx, IM_ERR_NOMEM, "out of memory");
-    else if (OGR_L_SetAttributeFilter(r->lyr, b.s) != OGRERR_NONE)
+    else if (OGR_L_SetAttributeFilter(r->lyr, (const char *)b.data) != OGRERR_NONE)
         st = im_error(r->ctx, IM_ERR_LIB, "%s: table '%s': cannot filter: %s",
                       r->src, r->table,
                       r->gdal_msg[0] ? r->gdal_msg : "attribute filter refused");
-    free(b.s);
+    free(b.data);
     return st;
 }
 
