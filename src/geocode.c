@@ -32,17 +32,24 @@
  * the line. */
 #define AGREEMENT_KM 5.0
 #define CENTROID_RADIUS_KM 1.5   /* "this is a centroid", not a place */
-#define CACHE_SLOTS 524288       /* distinct place texts memoised */
+#define CACHE_SLOTS 524288       /* memo slots, at most 3/4 of them used */
+#define CACHE_ENTRIES (CACHE_SLOTS / 4 * 3)
+#define CACHE_KEY 80             /* longer texts are resolved every time */
+#define PROVINCE_SLOTS 64        /* distinct province columns memoised */
 
 typedef struct {
     double lon, lat;
 } ll_t;
 
+/* The memo: slots hold the key's hash and its entry's index, so that a
+ * probe reads 12 bytes from a table of 6 MB and a hit one entry with its
+ * key inside; slots of whole entries with the key apart made every row
+ * two cache misses in 50 MB. */
 typedef struct {
-    char *key;
     im_match_t match;
     const char *province_only;
-} cache_slot_t;
+    char key[CACHE_KEY];
+} cache_entry_t;
 
 struct im_geocoder {
     const im_gazetteer_t *gaz;
@@ -55,8 +62,14 @@ struct im_geocoder {
     double *bbox;                /* 4 per polygon */
     ll_t *centroids;             /* suspicious points */
     size_t ncentroids;
-    cache_slot_t *cache;
+    uint64_t *cache_hash;        /* per slot; 0: empty */
+    uint32_t *cache_index;       /* per slot: its entry */
+    cache_entry_t *cache;        /* CACHE_ENTRIES, filled in order */
     size_t cache_used;
+    /* A province column holds a handful of spellings over millions of
+     * rows; resolving one (folding it, then searching) cost as much as
+     * the rest of a memoised row. */
+    struct { char *raw; const char *canonical; } provinces[PROVINCE_SLOTS];
 };
 
 static double km_between(double lon1, double lat1, double lon2, double lat2)
@@ -273,7 +286,9 @@ im_status_t im_geocoder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         st = name_polygons(ctx, g);
     if (!st)
         st = collect_centroids(ctx, g);
-    if (!st && !(g->cache = calloc(CACHE_SLOTS, sizeof *g->cache)))
+    if (!st && (!(g->cache_hash = calloc(CACHE_SLOTS, sizeof *g->cache_hash)) ||
+                !(g->cache_index = malloc(CACHE_SLOTS * sizeof *g->cache_index)) ||
+                !(g->cache = malloc(CACHE_ENTRIES * sizeof *g->cache))))
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     if (st) {
         im_geocoder_free(g);
@@ -287,9 +302,11 @@ void im_geocoder_free(im_geocoder_t *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; g->cache && i < CACHE_SLOTS; i++)
-        free(g->cache[i].key);
+    free(g->cache_hash);
+    free(g->cache_index);
     free(g->cache);
+    for (size_t i = 0; i < PROVINCE_SLOTS; i++)
+        free(g->provinces[i].raw);
     free(g->cell_start);
     free(g->cell_items);
     free(g->cell_owner);
@@ -435,12 +452,29 @@ static void resolve_uncached(const im_geocoder_t *g, const char *text,
         memset(m, 0, sizeof *m);
 }
 
+/* The canonical province of a province column's value, memoised; a slot
+ * holds the last value that hashed to it. */
+static const char *province_hint(im_geocoder_t *g, const char *province)
+{
+    size_t k = (size_t)(hash_text(province, NULL) & (PROVINCE_SLOTS - 1));
+    if (g->provinces[k].raw && strcmp(g->provinces[k].raw, province) == 0)
+        return g->provinces[k].canonical;
+    const char *canonical = im_gazetteer_province(g->gaz, province);
+    char *raw = im_strdup(province);
+    if (raw) {
+        free(g->provinces[k].raw);
+        g->provinces[k].raw = raw;
+        g->provinces[k].canonical = canonical;
+    }
+    return canonical;
+}
+
 /* Text resolution, memoised: exports repeat the same place names. */
 static void resolve_text(im_geocoder_t *g, const char *text,
                          const char *province, im_match_t *m,
                          const char **province_only)
 {
-    char key[512];
+    char key[CACHE_KEY];
     /* text, a unit separator, the province; by hand, as this runs for
      * every record and printf's formatting is the larger cost. */
     size_t tl = strlen(text), pl = province ? strlen(province) : 0;
@@ -452,21 +486,26 @@ static void resolve_text(im_geocoder_t *g, const char *text,
     key[tl] = '\x1f';
     memcpy(key + tl + 1, province ? province : "", pl);
     key[tl + 1 + pl] = '\0';
-    size_t slot = (size_t)(hash_text(text, province) & (CACHE_SLOTS - 1));
+    uint64_t h = hash_text(text, province) | 1;
     for (size_t probe = 0; probe < 8; probe++) {
-        cache_slot_t *c = &g->cache[(slot + probe) & (CACHE_SLOTS - 1)];
-        if (c->key && strcmp(c->key, key) == 0) {
-            *m = c->match;
-            *province_only = c->province_only;
-            return;
-        }
-        if (!c->key) {
+        size_t slot = (size_t)(h + probe) & (CACHE_SLOTS - 1);
+        if (g->cache_hash[slot] == h) {
+            const cache_entry_t *e = &g->cache[g->cache_index[slot]];
+            if (strcmp(e->key, key) == 0) {
+                *m = e->match;
+                *province_only = e->province_only;
+                return;
+            }
+        } else if (!g->cache_hash[slot]) {
             resolve_uncached(g, text, province, m, province_only);
-            /* A full cache just stops memoising. */
-            if (g->cache_used < CACHE_SLOTS / 4 * 3 && (c->key = im_strdup(key))) {
-                c->match = *m;
-                c->province_only = *province_only;
-                g->cache_used++;
+            /* A full memo just stops memoising. */
+            if (g->cache_used < CACHE_ENTRIES) {
+                cache_entry_t *e = &g->cache[g->cache_used];
+                e->match = *m;
+                e->province_only = *province_only;
+                memcpy(e->key, key, tl + pl + 2);
+                g->cache_hash[slot] = h;
+                g->cache_index[slot] = (uint32_t)g->cache_used++;
             }
             return;
         }
@@ -500,8 +539,8 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
 {
     memset(out, 0, sizeof *out);
     out->polygon = (size_t)-1;
-    const char *hint = province && *province
-                           ? im_gazetteer_province(g->gaz, province) : NULL;
+    const char *hint = province && *province ? province_hint(g, province)
+                                             : NULL;
     im_match_t m = {0};
     const char *province_only = NULL;
     if (text && *text)
