@@ -26,8 +26,9 @@
 
 extern char **environ;
 
-/* Close-on-exec, so that the helper holds no end but its own and a
- * reader started on another thread inherits neither. */
+/* Close-on-exec, so that the helper holds no end but the two it is
+ * given: an end of its own stdout left open in it would keep the pipe
+ * from ever reaching its end. */
 static int cloexec_pipe(int p[2])
 {
     if (pipe(p))
