@@ -26,9 +26,10 @@
 
 extern char **environ;
 
-/* Close-on-exec, so that the helper holds no end but the two it is
- * given: an end of its own stdout left open in it would keep the pipe
- * from ever reaching its end. */
+/* Close-on-exec: a program that another thread of the calling process
+ * starts meanwhile would otherwise inherit the write ends, and the pipes
+ * would not reach their end before it exits.  (pipe2 would also close
+ * the moment between the two calls, but is not POSIX.) */
 static int cloexec_pipe(int p[2])
 {
     if (pipe(p))
