@@ -286,9 +286,12 @@ im_status_t im_geocoder_new(im_ctx_t *ctx, const im_gazetteer_t *gaz,
         st = name_polygons(ctx, g);
     if (!st)
         st = collect_centroids(ctx, g);
-    if (!st && (!(g->cache_hash = calloc(CACHE_SLOTS, sizeof *g->cache_hash)) ||
-                !(g->cache_index = malloc(CACHE_SLOTS * sizeof *g->cache_index)) ||
-                !(g->cache = malloc(CACHE_ENTRIES * sizeof *g->cache))))
+    if (!st) {
+        g->cache_hash = calloc(CACHE_SLOTS, sizeof *g->cache_hash);
+        g->cache_index = malloc(CACHE_SLOTS * sizeof *g->cache_index);
+        g->cache = malloc(CACHE_ENTRIES * sizeof *g->cache);
+    }
+    if (!st && (!g->cache_hash || !g->cache_index || !g->cache))
         st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
     if (st) {
         im_geocoder_free(g);

@@ -18,7 +18,7 @@ typedef struct {
     int width, height, stride;
 } im_coverage_t;
 
-/* Lines wider than this are left to a stroker: without joins, the
+/* Lines wider than this go to im_hairline_round: without joins, the
  * outside of a sharp bend would show a notch. */
 #define IM_HAIRLINE_MAX_WIDTH 1.25
 

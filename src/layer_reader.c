@@ -6,6 +6,7 @@
 #include "bytes.h"
 #include "context.h"
 #include "gazetteer.h"
+#include "module_loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,16 +38,6 @@ static int cloexec_pipe(int p[2])
     fcntl(p[0], F_SETFD, FD_CLOEXEC);
     fcntl(p[1], F_SETFD, FD_CLOEXEC);
     return 0;
-}
-
-static const char *reader_path(void)
-{
-    const char *set = getenv("INCIMAP_LAYER_READER");
-    if (set && *set)
-        return set;
-    if (IM_LAYER_READER_BUILT[0] && access(IM_LAYER_READER_BUILT, X_OK) == 0)
-        return IM_LAYER_READER_BUILT;
-    return IM_LAYER_READER_INSTALLED;
 }
 
 /* Reads the helper's two pipes to their ends; false on a read error. */
@@ -115,7 +106,9 @@ im_status_t im_layer_read_apart(im_ctx_t *ctx, const im_gazetteer_t *gaz,
 {
     *out = NULL;
     *out_ran = false;
-    const char *path = reader_path();
+    const char *path = im_module_path("INCIMAP_LAYER_READER",
+                                      IM_LAYER_READER_BUILT,
+                                      IM_LAYER_READER_INSTALLED, X_OK);
     if (access(path, X_OK) != 0)
         return IM_OK;
     const char *origin = im_gazetteer_origin(gaz);

@@ -8,15 +8,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+const char *im_module_path(const char *env, const char *built,
+                           const char *installed, int mode)
+{
+    const char *set = getenv(env);
+    return set && *set                           ? set
+           : built[0] && access(built, mode) == 0 ? built
+                                                  : installed;
+}
+
 im_status_t im_module_load(im_ctx_t *ctx, const char *what, const char *env,
                            const char *built, const char *installed,
                            const char *symbol, int abi, void **out_handle,
                            const void **out_table)
 {
-    const char *set = getenv(env);
-    const char *path = set && *set                           ? set
-                       : built[0] && access(built, R_OK) == 0 ? built
-                                                              : installed;
+    const char *path = im_module_path(env, built, installed, R_OK);
     /* Never unloaded: GDAL and PROJ register handlers that run at exit,
      * and PROJ a SQLite VFS in the SQLite the library shares with it. */
     void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);

@@ -8,6 +8,11 @@
 
 #include "incimap.h"
 
+/* Where a part of incimap outside the library is: $env if set, else
+ * built if it can be accessed with mode (access(2)), else installed. */
+const char *im_module_path(const char *env, const char *built,
+                           const char *installed, int mode);
+
 /* Loads the module at $env if set, else at built if that is readable,
  * else at installed, and calls its entry point symbol, which returns the
  * module's table of functions; the table's first member is an int that

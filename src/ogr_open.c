@@ -38,15 +38,16 @@ void RegisterOGRFlatGeobuf(void);
  * before. */
 static const struct {
     const char *ext;
-    void (*reg)(void);
+    void (*reg[2])(void);
     const char *drivers[3];
 } known[] = {
-    {"geojson", RegisterOGRGeoJSON, {"GeoJSON", NULL, NULL}},
-    {"json", RegisterOGRGeoJSON, {"GeoJSON", "TopoJSON", NULL}},
-    {"topojson", RegisterOGRTopoJSON, {"TopoJSON", NULL, NULL}},
-    {"shp", RegisterOGRShape, {"ESRI Shapefile", NULL, NULL}},
-    {"gpkg", RegisterOGRGeoPackage, {"GPKG", NULL, NULL}},
-    {"fgb", RegisterOGRFlatGeobuf, {"FlatGeobuf", NULL, NULL}},
+    {"geojson", {RegisterOGRGeoJSON, NULL}, {"GeoJSON", NULL, NULL}},
+    {"json", {RegisterOGRGeoJSON, RegisterOGRTopoJSON},
+     {"GeoJSON", "TopoJSON", NULL}},
+    {"topojson", {RegisterOGRTopoJSON, NULL}, {"TopoJSON", NULL, NULL}},
+    {"shp", {RegisterOGRShape, NULL}, {"ESRI Shapefile", NULL, NULL}},
+    {"gpkg", {RegisterOGRGeoPackage, NULL}, {"GPKG", NULL, NULL}},
+    {"fgb", {RegisterOGRFlatGeobuf, NULL}, {"FlatGeobuf", NULL, NULL}},
 };
 
 static GDALDatasetH open_known(const char *source)
@@ -57,9 +58,8 @@ static GDALDatasetH open_known(const char *source)
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         if (strcasecmp(dot + 1, known[i].ext) != 0)
             continue;
-        known[i].reg();
-        if (!strcmp(known[i].ext, "json"))
-            RegisterOGRTopoJSON();
+        for (int k = 0; k < 2 && known[i].reg[k]; k++)
+            known[i].reg[k]();
         /* Quiet: when this fails, the open with every driver reports. */
         CPLPushErrorHandler(CPLQuietErrorHandler);
         GDALDatasetH ds = GDALOpenEx(source, GDAL_OF_VECTOR | GDAL_OF_READONLY,

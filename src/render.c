@@ -593,10 +593,10 @@ static cairo_surface_t *cover_mask(cairo_t *cr, int w, int h)
  * IM_HAIRLINE_MAX_ROUND pixels wide is laid as coverage (hairline.h) in
  * the source colour: Cairo's stroker builds and scan-converts a polygon
  * for every segment, which for the borders of a detailed map was a
- * quarter of the drawing.  Lines of a pixel or less are summed along the
- * line, wider ones get round ends and joins like the ones they replace.
- * The clip still applies, since the mask goes through Cairo, and only
- * the box the path reaches is composited. */
+ * quarter of the drawing.  Lines up to IM_HAIRLINE_MAX_WIDTH are summed
+ * along the line, wider ones get round ends and joins like the ones they
+ * replace.  The clip still applies, since the mask goes through Cairo,
+ * and only the box the path reaches is composited. */
 static void stroke_cover_(cairo_t *cr, const im_map_t *m)
 {
     double w = cairo_get_line_width(cr);
