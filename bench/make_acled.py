@@ -16,6 +16,8 @@ def main():
     dist = {r['id']: r for r in csv.DictReader(open(os.path.join(root, 'districts.csv')))}
     places = []
     for r in csv.DictReader(open(os.path.join(root, 'places.csv'))):
+        if not r['lat']:
+            continue  # a tehsil listed without a position
         d = dist[r['district_id']]
         places.append((r['name'], d['name'], d['province'], float(r['lat']), float(r['lon'])))
     months = ['January', 'February', 'March', 'April', 'May', 'June', 'July',

@@ -22,6 +22,8 @@ def main():
         if r['hq_lat']:
             names.append((r['name'], r['province'], float(r['hq_lat']), float(r['hq_lon'])))
     for r in csv.DictReader(open(os.path.join(root, 'places.csv'))):
+        if not r['lat']:
+            continue  # a tehsil listed without a position
         d = dist[r['district_id']]
         names.append((r['name'], d['province'], float(r['lat']), float(r['lon'])))
     for r in csv.DictReader(open(os.path.join(root, 'aliases.csv'))):

@@ -591,11 +591,15 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
               score > 0 ? score : kind_score[best->kind], out);
     /* A district named after its town ("Quetta", "Kohat") names the town
      * too; where the gazetteer knows that town, take its position. */
-    out->town = best->kind == ENTRY_PLACE;
+    out->town = best->kind == ENTRY_PLACE && best->has_point;
+    /* A place listed without a position is an area (a tehsil): smaller
+     * than the district, but not a point to draw. */
+    out->area = best->kind == ENTRY_PLACE && !best->has_point;
     for (size_t i = 0; i < n && !out->town; i++)
         if (cand[i]->kind == ENTRY_PLACE && cand[i]->district == best->district &&
             cand[i]->has_point) {
             out->town = true;
+            out->area = false;
             out->lon_deg = cand[i]->lon;
             out->lat_deg = cand[i]->lat;
             out->has_point = true;

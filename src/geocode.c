@@ -526,7 +526,7 @@ static int text_precision(const im_match_t *m)
 {
     if (m->town)
         return 1;
-    return m->method == IM_MATCH_FUZZY ? 2 : 3;
+    return m->area || m->method == IM_MATCH_FUZZY ? 2 : 3;
 }
 
 static void set_district(const im_geocoder_t *g, im_geocode_t *out,

@@ -90,6 +90,8 @@ typedef struct {
     double lon_deg, lat_deg;
     bool town;                /* the text names a town (perhaps also the
                                  district named after it), not only an area */
+    bool area;                /* the text names an area inside the district
+                                 (a tehsil listed without a position) */
 } im_match_t;
 
 /* Reads districts.csv, aliases.csv, places.csv and provinces.csv from

@@ -28,12 +28,16 @@ int main(int argc, char **argv)
 {
     if (argc < 3 || access(argv[1], R_OK) != 0)
         return 77;
-    /* Floors below which the test fails: argv[3] minimum agreement and
-     * argv[4] maximum unmatched, in percent.  The goal is 97 and 1; the
-     * floors in tests/meson.build are what the gazetteer reaches today,
-     * so the test catches any regression while the gap is open. */
+    /* Floors below which the test fails: argv[3] minimum agreement,
+     * argv[4] maximum unmatched and argv[5] maximum disagreement, in
+     * percent.  The goal is 97 and 1; the floors in tests/meson.build are
+     * what the gazetteer reaches today, so the test catches any regression
+     * while the gap is open.  Disagreements grow a little with every name
+     * added, since GTD often places a village of the same name elsewhere;
+     * a jump means the resolver has started to guess. */
     double min_agree = argc > 3 ? atof(argv[3]) : 97.0;
     double max_unmatched = argc > 4 ? atof(argv[4]) : 1.0;
+    double max_disagree = argc > 5 ? atof(argv[5]) : 3.0;
     const char *gtd = argv[1], *boundaries = argv[2];
     char data[1024];
     im_ctx_t *ctx = im_ctx_new();
@@ -79,6 +83,8 @@ int main(int argc, char **argv)
         }
         if (t.method == IM_MATCH_AMBIGUOUS) {
             ambiguous++;
+            if (getenv("SHOW_UNMATCHED"))
+                printf("ambiguous: %s | %s\n", prov, city);
             continue;
         }
         /* The polygon itself, even where the point is a centroid. */
@@ -128,8 +134,9 @@ int main(int argc, char **argv)
     CHECK(rows > 4000, "rows %d", rows);
     CHECK(pa >= min_agree, "agreement %.2f%% >= %.2f%%", pa, min_agree);
     CHECK(pu <= max_unmatched, "unmatched %.2f%% <= %.2f%%", pu, max_unmatched);
-    CHECK(100.0 * disagree / rows <= 3.0, "disagreements %.2f%% <= 3%%",
-          100.0 * disagree / rows);
+    CHECK(100.0 * disagree / rows <= max_disagree,
+          "disagreements %.2f%% <= %.2f%%", 100.0 * disagree / rows,
+          max_disagree);
     CHECK(reported == disagree, "every disagreement is a conflict (%d of %d)",
           reported, disagree);
     free(pairs);
