@@ -11,7 +11,8 @@
 #include <string.h>
 
 static const char *const noise_words[] = {
-    "district", "distt", "dist", "agency", "tehsil", "town", "city",
+    "district", "distt", "dist", "agency", "tehsil", "tahsil", "taluka",
+    "taluqa", "town", "city",
     "cantt", "cantonment", "village", "area", "areas", "near", "the",
     "outskirts", "suburbs", "vicinity", "division", "province", NULL,
 };

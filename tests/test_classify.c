@@ -122,6 +122,7 @@ int main(void)
     check_norm("KURRAM AGENCY", "kurram");
     check_norm("Quetta Cantt", "quetta");
     check_norm("Sehwan town", "sehwan");
+    check_norm("Thul Taluka", "thul");
     check_norm("Qilla Abdullah district", "qilla abdullah");
     check_norm("Nowshéra", "nowshera");
     check_norm("Shabqadar-Charsadda", "shabqadar charsadda");
