@@ -631,3 +631,51 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
         out->precision = 2;
     }
 }
+
+void im_geocode_record(im_geocoder_t *g, const char *place,
+                       const char *district, const char *province,
+                       bool has_point, double lon, double lat,
+                       im_geocode_t *out)
+{
+    if (!district || !*district) {
+        im_geocode(g, place, province, has_point, lon, lat, out);
+        return;
+    }
+    if (!place || !*place) {
+        im_geocode(g, district, province, has_point, lon, lat, out);
+        return;
+    }
+    /* Where the gazetteer knows the place only in a district unrelated to
+     * the one the source names, or in several, the place is a namesake or
+     * a guess ("Char Khel", "Khar Qamar" read as "Khar"); the source's own
+     * district is the better answer, known no closer than the district. */
+    const char *hint = province && *province ? province_hint(g, province)
+                                             : NULL;
+    im_match_t mp = {0}, md = {0};
+    const char *po = NULL, *dpo = NULL;
+    resolve_text(g, district, hint ? hint : province, &md, &dpo);
+    if (md.method != IM_MATCH_UNMATCHED && md.method != IM_MATCH_AMBIGUOUS &&
+        md.district_id) {
+        resolve_text(g, place, hint ? hint : province, &mp, &po);
+        if (mp.method == IM_MATCH_AMBIGUOUS ||
+            (mp.method != IM_MATCH_UNMATCHED && mp.district_id &&
+             !related(g->gaz, mp.district_id, md.district_id))) {
+            im_geocode(g, district, province, has_point, lon, lat, out);
+            return;
+        }
+    }
+    /* "place, district": the text is cut at the buffer's end as snprintf
+     * would, by hand because snprintf costs more than the copy on every
+     * row of an import. */
+    char text[512];
+    const char *parts[] = {place, ", ", district};
+    size_t n = 0;
+    for (int k = 0; k < 3; k++) {
+        size_t len = strlen(parts[k]), room = sizeof text - 1 - n;
+        size_t c = len < room ? len : room;
+        memcpy(text + n, parts[k], c);
+        n += c;
+    }
+    text[n] = '\0';
+    im_geocode(g, text, province, has_point, lon, lat, out);
+}

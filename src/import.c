@@ -565,29 +565,9 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
         rec->source_id = id_buf;
     }
 
-    /* The place, then the district the source names, as a compound that
-     * the geocoder reads most specific first. */
-    char text[512];
-    const char *geo_text = *f[F_PLACE] ? f[F_PLACE] : f[F_DISTRICT];
-    if (*f[F_PLACE] && *f[F_DISTRICT]) {
-        /* By hand rather than snprintf, which costs more than the copy on
-         * every row; cut at the buffer's end as snprintf would. */
-        size_t pl = strlen(f[F_PLACE]), dl = strlen(f[F_DISTRICT]);
-        size_t n = 0;
-        char *t = text;
-        const char *parts[] = {f[F_PLACE], ", ", f[F_DISTRICT]};
-        size_t lens[] = {pl, 2, dl};
-        for (int k = 0; k < 3; k++) {
-            size_t c = lens[k] < sizeof text - 1 - n ? lens[k] : sizeof text - 1 - n;
-            memcpy(t + n, parts[k], c);
-            n += c;
-        }
-        text[n] = '\0';
-        geo_text = text;
-    }
     im_geocode_t g;
-    im_geocode(im->geo, geo_text, f[F_PROVINCE], rec->has_point, rec->lon_deg,
-               rec->lat_deg, &g);
+    im_geocode_record(im->geo, f[F_PLACE], f[F_DISTRICT], f[F_PROVINCE],
+                      rec->has_point, rec->lon_deg, rec->lat_deg, &g);
     rec->district_id = g.district_id;
     rec->district = g.district;
     rec->province = g.province;

@@ -266,6 +266,15 @@ void im_geocoder_free(im_geocoder_t *geo);
 void im_geocode(im_geocoder_t *geo, const char *text, const char *province,
                 bool has_point, double lon_deg, double lat_deg,
                 im_geocode_t *out);
+/* Like im_geocode for a record whose source also names its district
+ * (ACLED's admin2, a tribal agency column; may be NULL or ""): the place
+ * and then that district are read as one compound, most specific first,
+ * so a village the gazetteer does not list still yields the district the
+ * source gives, with precision 3. */
+void im_geocode_record(im_geocoder_t *geo, const char *place,
+                       const char *district, const char *province,
+                       bool has_point, double lon_deg, double lat_deg,
+                       im_geocode_t *out);
 /* The polygon containing a point, or the nearest one within tolerance_km
  * (points on an edge or just off the coast); (size_t)-1 if none. */
 size_t im_geocoder_locate(const im_geocoder_t *geo, double lon_deg,

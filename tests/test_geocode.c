@@ -173,6 +173,38 @@ static void ambiguity_cases(void)
     }
 }
 
+/* A record whose source names its district too: an unknown village falls
+ * back to that district; a place known only elsewhere, or in several
+ * districts, gives way to it; a place inside it keeps its precision. */
+static void record_cases(void)
+{
+    static const struct {
+        const char *place, *district, *want, *method;
+        int precision;
+    } cases[] = {
+        {"Zzyzx Kalay", "NWA", "kp-north-waziristan", "alias", 3},
+        {"Miranshah", "NWA", "kp-north-waziristan", "place", 1},
+        {"Tangi", "NWA", "kp-north-waziristan", "alias", 3},
+        {"Thal", "Upper Dir", "kp-upper-dir", "exact", 3},
+        {"Tangi", "Nowhere Agency", "kp-charsadda", "place", 1},
+        {"", "Kurram Agency", "kp-kurram", "exact", 3},
+        {"Sehwan", "", "sd-jamshoro", "place", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        im_geocode_t g;
+        im_geocode_record(geo, cases[i].place, cases[i].district, "", false,
+                          0, 0, &g);
+        CHECK(g.district_id && !strcmp(g.district_id, cases[i].want) &&
+                  !strcmp(im_match_method_name(g.method), cases[i].method) &&
+                  g.precision == cases[i].precision,
+              "'%s' in '%s': %s by %s, precision %d; want %s by %s, %d",
+              cases[i].place, cases[i].district,
+              g.district_id ? g.district_id : "none",
+              im_match_method_name(g.method), g.precision, cases[i].want,
+              cases[i].method, cases[i].precision);
+    }
+}
+
 int main(void)
 {
     char data[1024];
@@ -189,6 +221,7 @@ int main(void)
     edge_cases();
     centroid_cases();
     ambiguity_cases();
+    record_cases();
     im_geocoder_free(geo);
     im_layer_free(layer);
     im_gazetteer_free(gaz);

@@ -30,13 +30,17 @@ static const char help[] =
     "  --lon-column NAME          longitude (default: lon, longitude, lng)\n"
     "  --province-column NAME     province hint (default: province, provstate,\n"
     "                             admin1)\n"
+    "  --district-column NAME     the district the source gives (default:\n"
+    "                             district, tribal agency, agency, admin2); a\n"
+    "                             place the gazetteer does not know falls back\n"
+    "                             to it, with precision 3\n"
     "  --boundaries SRC           district polygons for coordinates (any GDAL\n"
     "                             source; default: the embedded boundaries)\n"
     "  --name-field NAME          field of SRC holding the district name\n"
     "  --data-dir DIR             the data directory\n";
 
-enum { OPT_PLACE = 256, OPT_LAT, OPT_LON, OPT_PROV, OPT_BOUNDARIES, OPT_NAME,
-       OPT_DATA };
+enum { OPT_PLACE = 256, OPT_LAT, OPT_LON, OPT_PROV, OPT_DISTRICT,
+       OPT_BOUNDARIES, OPT_NAME, OPT_DATA };
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -45,6 +49,7 @@ static const struct option options[] = {
     {"lat-column", required_argument, NULL, OPT_LAT},
     {"lon-column", required_argument, NULL, OPT_LON},
     {"province-column", required_argument, NULL, OPT_PROV},
+    {"district-column", required_argument, NULL, OPT_DISTRICT},
     {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
     {"name-field", required_argument, NULL, OPT_NAME},
     {"data-dir", required_argument, NULL, OPT_DATA},
@@ -52,8 +57,8 @@ static const struct option options[] = {
 };
 
 typedef struct {
-    const char *input, *output, *place, *lat, *lon, *province, *boundaries,
-        *name_field, *data_dir;
+    const char *input, *output, *place, *lat, *lon, *province, *district,
+        *boundaries, *name_field, *data_dir;
 } geocode_args_t;
 
 /* The named column, or the first of the usual names; -1 when absent.
@@ -97,6 +102,7 @@ static int parse(int argc, char **argv, geocode_args_t *a)
         case OPT_LAT: a->lat = optarg; break;
         case OPT_LON: a->lon = optarg; break;
         case OPT_PROV: a->province = optarg; break;
+        case OPT_DISTRICT: a->district = optarg; break;
         case OPT_BOUNDARIES: a->boundaries = optarg; break;
         case OPT_NAME: a->name_field = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
@@ -211,8 +217,9 @@ static im_status_t geocode_rows(im_ctx_t *ctx, im_geocoder_t *geo, im_csv_t *csv
         if (has_point && la == 0 && lo == 0)
             has_point = false;
         im_geocode_t g;
-        im_geocode(geo, im_csv_field(csv, col[0]), im_csv_field(csv, col[3]),
-                   has_point, lo, la, &g);
+        im_geocode_record(geo, im_csv_field(csv, col[0]),
+                          im_csv_field(csv, col[4]), im_csv_field(csv, col[3]),
+                          has_point, lo, la, &g);
         row.len = 0;
         for (int i = 0; i < ncols; i++) {
             row_field(&row, im_csv_field(csv, i));
@@ -265,27 +272,30 @@ int cmd_geocode(int argc, char **argv)
         st = im_layer_read(ctx, gaz, a.boundaries, a.name_field, &layer);
     if (!st)
         st = im_geocoder_new(ctx, gaz, layer, &geo);
-    int col[4] = {-1, -1, -1, -1};
+    int col[5] = {-1, -1, -1, -1, -1};
     if (!st) {
         static const char *const place[] = {"place", "city", "location", NULL};
         static const char *const lat[] = {"lat", "latitude", NULL};
         static const char *const lon[] = {"lon", "longitude", "lng", NULL};
         static const char *const prov[] = {"province", "provstate", "admin1",
                                            NULL};
-        const char *given[] = {a.place, a.lat, a.lon, a.province};
-        const char *const *usual[] = {place, lat, lon, prov};
-        for (int k = 0; k < 4 && !st; k++) {
+        static const char *const district[] = {"district", "tribal agency",
+                                               "agency", "admin2", NULL};
+        const char *given[] = {a.place, a.lat, a.lon, a.province, a.district};
+        const char *const *usual[] = {place, lat, lon, prov, district};
+        for (int k = 0; k < 5 && !st; k++) {
             int missing = 0;
             col[k] = find_column(csv, given[k], usual[k], &missing);
             if (missing)
                 st = im_error(ctx, IM_ERR_DATA, "%s:1: no column '%s'", a.input,
                               given[k]);
         }
-        if (!st && col[0] < 0 && (col[1] < 0 || col[2] < 0))
+        if (!st && col[0] < 0 && col[4] < 0 && (col[1] < 0 || col[2] < 0))
             st = im_error(ctx, IM_ERR_DATA,
-                          "%s:1: no place column (place, city, location) and "
-                          "no lat/lon columns; name them with --place-column "
-                          "or --lat-column/--lon-column",
+                          "%s:1: no place column (place, city, location), no "
+                          "district column and no lat/lon columns; name them "
+                          "with --place-column, --district-column or "
+                          "--lat-column/--lon-column",
                           a.input);
     }
     if (!st) {
