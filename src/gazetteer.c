@@ -656,8 +656,16 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
                 continue;
             memcpy(sub, words[s], len);
             sub[len] = '\0';
-            if (lookup_key(g, sub, province, out))
+            if (lookup_key(g, sub, province, out)) {
+                /* Some words unexplained: the name may be part of
+                 * another's ("Khar Kalay"), so the score falls with the
+                 * share of the text the name covers, as in search. */
+                if (span < nw) {
+                    out->partial = true;
+                    out->score *= 0.5 + 0.5 * (double)len / (double)strlen(key);
+                }
                 return true;
+            }
         }
     return false;
 }
@@ -735,21 +743,31 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
 static bool resolve_in(const im_gazetteer_t *g, const char *text,
                        const char *key, const char *province, im_match_t *out)
 {
-    if (lookup_key(g, key, province, out))
+    if (lookup_key(g, key, province, out)) {
+        out->near = im_text_near(text);
         return true;
+    }
     /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
-     * The first part that resolves is the most specific one. */
+     * The first part that resolves is the most specific one, and only
+     * its own words say whether it is "near": "Datta Khel - 30km west of
+     * Miranshah" is in Datta Khel. */
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
     for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save); part;
          part = strtok_r(NULL, ",;/()-", &save)) {
         char pk[256];
         im_normalize(part, pk, sizeof pk);
-        if (pk[0] && lookup_words(g, pk, province, out))
+        if (pk[0] && lookup_words(g, pk, province, out)) {
+            out->near = im_text_near(part);
             return true;
+        }
     }
-    return lookup_skeleton(g, key, province, out) ||
-           lookup_fuzzy(g, key, province, out);
+    if (lookup_skeleton(g, key, province, out) ||
+        lookup_fuzzy(g, key, province, out)) {
+        out->near = im_text_near(text);
+        return true;
+    }
+    return false;
 }
 
 void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,

@@ -525,7 +525,7 @@ static bool related(const im_gazetteer_t *gaz, const char *a, const char *b)
 static int text_precision(const im_match_t *m)
 {
     if (m->town)
-        return 1;
+        return m->near || m->partial ? 2 : 1;
     return m->area || m->method == IM_MATCH_FUZZY ? 2 : 3;
 }
 

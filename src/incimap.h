@@ -92,6 +92,10 @@ typedef struct {
                                  district named after it), not only an area */
     bool area;                /* the text names an area inside the district
                                  (a tehsil listed without a position) */
+    bool partial;             /* the name is only some of the words of the
+                                 text ("Khar" in "Khar Kalay") */
+    bool near;                /* the text puts it near the place ("near",
+                                 "outskirts of", "30 km west of") */
 } im_match_t;
 
 /* Reads districts.csv, aliases.csv, places.csv and provinces.csv from

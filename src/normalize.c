@@ -7,6 +7,7 @@
 #include "normalize.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,36 @@ static int is_noise(const char *w, size_t len)
         if (strlen(noise_words[i]) == len && memcmp(noise_words[i], w, len) == 0)
             return 1;
     return 0;
+}
+
+bool im_text_near(const char *text)
+{
+    static const char *const near_words[] = {
+        "near", "nearby", "outskirts", "suburbs", "suburb", "vicinity",
+        "km", "kms", "kilometres", "kilometers", "mile", "miles", NULL};
+    static const char *const bearings[] = {
+        "north", "south", "east", "west", "northeast", "northwest",
+        "southeast", "southwest", NULL};
+    char key[512];
+    /* Folded but with every word kept: the noise words are the point. */
+    size_t n = 0;
+    for (const unsigned char *s = (const unsigned char *)(text ? text : "");
+         *s && n + 1 < sizeof key; s++)
+        key[n++] = *s < 0x80 && isalpha(*s) ? (char)tolower(*s) : ' ';
+    key[n] = '\0';
+    char prev[16] = "";
+    for (char *save = NULL, *w = strtok_r(key, " ", &save); w;
+         w = strtok_r(NULL, " ", &save)) {
+        for (int i = 0; near_words[i]; i++)
+            if (!strcmp(w, near_words[i]))
+                return true;
+        if (!strcmp(w, "of"))
+            for (int i = 0; bearings[i]; i++)
+                if (!strcmp(prev, bearings[i]))
+                    return true;
+        snprintf(prev, sizeof prev, "%s", w);
+    }
+    return false;
 }
 
 void im_normalize(const char *text, char *out, size_t n)

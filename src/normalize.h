@@ -5,6 +5,7 @@
 #ifndef IM_NORMALIZE_H
 #define IM_NORMALIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Writes the normal form of text into out (size n, always terminated):
@@ -23,6 +24,11 @@ void im_normalize(const char *text, char *out, size_t n);
  * or the end goes; doubled
  * letters are written once. */
 void im_skeleton(const char *key, char *out, size_t n);
+
+/* Whether text places something near a place rather than at it: "near
+ * X", "outskirts of X", "vicinity", "suburbs", a distance ("30km", "12 km
+ * from") or a bearing ("west of"). */
+bool im_text_near(const char *text);
 
 /* Levenshtein distance of a and b, or max + 1 if it exceeds max. */
 int im_edit_distance(const char *a, const char *b, int max);

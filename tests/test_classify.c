@@ -123,6 +123,17 @@ int main(void)
     check_norm("Quetta Cantt", "quetta");
     check_norm("Sehwan town", "sehwan");
     check_norm("Thul Taluka", "thul");
+    static const struct { const char *text; bool near; } near_cases[] = {
+        {"near Quetta", true},          {"outskirts of Quetta", true},
+        {"30km West of Miranshah", true}, {"12 km from Wana", true},
+        {"west of Quetta", true},       {"Quetta", false},
+        {"North Waziristan", false},    {"Kalat", false},
+        {"Nearabad", false},
+    };
+    for (size_t i = 0; i < sizeof near_cases / sizeof near_cases[0]; i++)
+        CHECK(im_text_near(near_cases[i].text) == near_cases[i].near,
+              "im_text_near('%s') is %d", near_cases[i].text,
+              !near_cases[i].near);
     check_norm("Qilla Abdullah district", "qilla abdullah");
     check_norm("Nowshéra", "nowshera");
     check_norm("Shabqadar-Charsadda", "shabqadar charsadda");
