@@ -577,7 +577,16 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
             out->district = m.district;
             out->district_id = NULL;
             out->other_id = m.other_id;
-            out->province = m.province;
+            const char *other_province = NULL;
+            if (!m.other_id || !im_gazetteer_district(g->gaz, m.other_id,
+                                                      &out->other_district,
+                                                      &other_province))
+                out->other_district = NULL;
+            /* Candidates in two provinces leave the province open too. */
+            out->province = other_province && m.province &&
+                                    strcmp(other_province, m.province)
+                                ? NULL
+                                : m.province;
             out->precision = 3;
         } else if (centroid) {
             out->province = im_layer_province(g->layer, poly);

@@ -466,6 +466,7 @@ typedef struct {
     seen_t seen;
     long run_id;
     bool nomem;       /* read_row ran out of memory: not a rejection */
+    char both[256];   /* "A or B" for the current row, when ambiguous */
 } import_t;
 
 /* Reads the current row into rec; false (with the reason logged) when the
@@ -570,6 +571,11 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
                       rec->has_point, rec->lon_deg, rec->lat_deg, &g);
     rec->district_id = g.district_id;
     rec->district = g.district;
+    if (g.method == IM_MATCH_AMBIGUOUS && g.district && g.other_district) {
+        snprintf(im->both, sizeof im->both, "%s or %s", g.district,
+                 g.other_district);
+        rec->district = im->both;
+    }
     rec->province = g.province;
     rec->match_method = im_match_method_name(g.method);
     rec->match_score = g.score;

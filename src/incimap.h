@@ -255,6 +255,9 @@ typedef struct {
     const char *province;     /* may be set without a district */
     const char *other_id;     /* ambiguous: the second candidate; conflict:
                                  the district the text names */
+    const char *other_district; /* ambiguous: the second candidate's name
+                                 (district names the first, and district_id
+                                 is NULL: neither is counted) */
     size_t polygon;           /* polygon index, or (size_t)-1 */
 } im_geocode_t;
 

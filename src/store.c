@@ -1109,7 +1109,11 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
         /* Bare columns: SQLite takes them from a row of the group, and a
          * district id has one name and province; min() would compare
          * strings a million times. */
-        by == IM_BY_DISTRICT ? "district" : key[by],
+        /* Incidents without a district (unmatched, ambiguous) are one
+         * row with no name: the name of an ambiguous one is not theirs. */
+        by == IM_BY_DISTRICT
+            ? "CASE WHEN district_id IS NULL THEN NULL ELSE district END"
+            : key[by],
         by == IM_BY_DISTRICT ? "province" : "NULL", where,
         by == IM_BY_DISTRICT ? "district_id" : "k", order[by]);
     sqlite3_free(where);
@@ -1122,7 +1126,10 @@ im_status_t im_store_stats(im_store_t *s, im_group_t by, const im_filter_t *f,
                          "SELECT %s AS k, %s, sum(incidents) AS incidents,"
                          " sum(killed), sum(injured) FROM district_totals %s"
                          " GROUP BY %s ORDER BY %s",
-                         by == IM_BY_DISTRICT ? "district" : "nullif(province, '')",
+                         by == IM_BY_DISTRICT
+                             ? "CASE WHEN district_id = '' THEN NULL"
+                               " ELSE district END"
+                             : "nullif(province, '')",
                          by == IM_BY_DISTRICT ? "nullif(province, '')" : "NULL",
                          only, by == IM_BY_DISTRICT ? "district_id" : "province",
                          order[by])

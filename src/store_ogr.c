@@ -836,8 +836,12 @@ im_status_t im_gdal_stats_from_ogr(im_ctx_t *ctx, const char *source,
         }
         group_t *g = group_get(&G, group);
         bool ok = g != NULL;
+        /* Records without a district id (unmatched, ambiguous) are one
+         * group with no name: an ambiguous record's name is not theirs. */
+        bool named = by == IM_BY_DISTRICT &&
+                     (r.col[C_DISTRICT_ID] < 0 || (group && *group));
         if (ok && by == IM_BY_DISTRICT) {
-            ok = keep(&g->key, text(&r, feat, C_DISTRICT), false) &&
+            ok = (!named || keep(&g->key, text(&r, feat, C_DISTRICT), false)) &&
                  keep(&g->key, text(&r, feat, C_DISTRICT_ID), false) &&
                  keep(&g->province, text(&r, feat, C_PROVINCE), true);
         } else if (ok) {

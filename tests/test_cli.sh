@@ -219,6 +219,12 @@ expect 0 "" -- "$bin" geocode "$tmp/agency.csv" -o "$tmp/agency.out"
 grep -q '^Zzyzx Kalay,NWA,North Waziristan,Khyber Pakhtunkhwa,alias,0.95,3$' "$tmp/agency.out" || fail "agency row 1: $(sed -n 2p "$tmp/agency.out")"
 grep -q '^Miranshah,NWA,North Waziristan,Khyber Pakhtunkhwa,place,0.90,1$' "$tmp/agency.out" || fail "agency row 2: $(sed -n 3p "$tmp/agency.out")"
 grep -q '^Tangi,SWA,South Waziristan,Khyber Pakhtunkhwa,alias,0.95,3$' "$tmp/agency.out" || fail "agency row 3: $(sed -n 4p "$tmp/agency.out")"
+# An ambiguous name is named with both candidates; across provinces the
+# province stays open too.
+printf 'place,province\nDasht,Balochistan\nKhanpur,\n' > "$tmp/amb.csv"
+expect 0 "" -- "$bin" geocode "$tmp/amb.csv" -o "$tmp/amb.out"
+grep -q '^Dasht,Balochistan,Kech or Mastung,Balochistan,ambiguous,0.50,3$' "$tmp/amb.out" || fail "ambiguous row 1: $(sed -n 2p "$tmp/amb.out")"
+grep -q '^Khanpur,,[A-Za-z ]* or [A-Za-z ]*,,ambiguous,0.50,3$' "$tmp/amb.out" || fail "ambiguous row 2: $(sed -n 3p "$tmp/amb.out")"
 printf 'place,where\nZzyzx Kalay,Kech\n' > "$tmp/where.csv"
 expect 0 "" -- "$bin" geocode "$tmp/where.csv" --district-column where -o "$tmp/where.out"
 grep -q '^Zzyzx Kalay,Kech,Kech,Balochistan,exact,1.00,3$' "$tmp/where.out" || fail "--district-column: $(sed -n 2p "$tmp/where.out")"

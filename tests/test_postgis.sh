@@ -133,6 +133,21 @@ for args in "--by district" "--by province" "--by month" \
 done
 grep -qx 'Mastung,Balochistan,3,30,0' "$tmp/stats-pg.csv" || fail "Mastung stats"
 
+# Records without a district (one ambiguous, one unmatched) are one row
+# with no name, as from the store.
+adb=$tmp/ambiguous.db
+printf 'date,place,province\n2020-01-01,Dasht,Balochistan\n2020-01-02,Mastung,Balochistan\n2020-01-03,Zzyzx,Balochistan\n' > "$tmp/amb.csv"
+run import "$tmp/amb.csv" --db "$adb" || fail "import ambiguous: $(cat "$tmp/err")"
+run export --db "$adb" -o "$tmp/amb.gpkg" || fail "export ambiguous: $(cat "$tmp/err")"
+ogr2ogr -f PostgreSQL PG:"$conn" "$tmp/amb.gpkg" -nln amb 2>"$tmp/err" \
+  || fail "ogr2ogr ambiguous: $(cat "$tmp/err")"
+run stats --db "$adb" --by district --format csv > "$tmp/amb-store.csv"
+run stats --db PG:"$conn" --table amb --by district --format csv > "$tmp/amb-pg.csv" \
+  || fail "stats ambiguous: $(cat "$tmp/err")"
+cmp -s "$tmp/amb-store.csv" "$tmp/amb-pg.csv" \
+  || fail "stats ambiguous: PostGIS gives $(tr '\n' ' ' < "$tmp/amb-pg.csv") store $(tr '\n' ' ' < "$tmp/amb-store.csv")"
+grep -qx '(none),Balochistan,2,0,0' "$tmp/amb-pg.csv" || fail "no-district row: $(tr '\n' ' ' < "$tmp/amb-pg.csv")"
+
 # The seed has no coordinates.  A table of points only, with no district
 # columns: each counts in the polygon containing it.
 sql "CREATE TABLE located (id serial PRIMARY KEY, place text, date text,

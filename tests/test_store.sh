@@ -206,5 +206,18 @@ pdb=$tmp/mixed.db
 [ "$(sqlite3 "$pdb" "SELECT count(*) FROM incidents WHERE (lat IS NULL) != (substr(source_id, 2) % 2 = 1)")" = 0 ] \
   || fail "a record holds another's coordinates"
 
+# Incidents without a district are counted apart, under no district's
+# name: an ambiguous place names both candidates and is counted in neither.
+adb=$tmp/ambiguous.db
+printf 'date,place,province\n2020-01-01,Dasht,Balochistan\n2020-01-02,Mastung,Balochistan\n2020-01-03,Zzyzx,Balochistan\n' > "$tmp/amb.csv"
+"$bin" import "$tmp/amb.csv" --db "$adb" 2>/dev/null || fail "import ambiguous"
+[ "$(sqlite3 "$adb" "SELECT coalesce(district_id, '-') || ' ' || district FROM incidents WHERE place = 'Dasht'")" = "- Kech or Mastung" ] \
+  || fail "ambiguous row: $(sqlite3 "$adb" "SELECT district_id, district FROM incidents WHERE place = 'Dasht'")"
+for filter in "" "--from 2019-01-01"; do
+  "$bin" stats --db "$adb" --by district --format csv $filter > "$tmp/amb-stats.csv" || fail "stats $filter"
+  [ "$(tail -n +2 "$tmp/amb-stats.csv" | sort | tr '\n' ' ')" = "(none),Balochistan,2,0,0 Mastung,Balochistan,1,0,0 " ] \
+    || fail "stats $filter: $(cat "$tmp/amb-stats.csv")"
+done
+
 [ "$failures" -eq 0 ] && echo "all store checks passed"
 exit $((failures > 0))
