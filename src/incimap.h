@@ -129,6 +129,8 @@ typedef enum {
 typedef struct {
     size_t offset_bytes;      /* the name as written: text + offset_bytes */
     size_t length_bytes;
+    size_t offset_chars;      /* the same offset in characters (Unicode code
+                                 points), as most readers of the text count */
     im_mention_kind_t kind;
     const char *district_id;  /* NULL for a province; borrowed */
     const char *district;     /* canonical name; NULL for a province */

@@ -1004,12 +1004,20 @@ static im_status_t collect(im_ctx_t *ctx, scan_t *sc, im_mentions_t **out)
         im_mentions_free(r);
         return im_error(ctx, IM_ERR_NOMEM, "out of memory");
     }
+    /* Characters counted once along the text: the mentions come in order
+     * of offset, and a step back (which they never take) recounts. */
+    size_t at = 0, chars = 0;
     for (size_t m = 0; m < sc->nchosen; m++) {
         const cand_t *c = &sc->cand[m];
         const token_t *first = &sc->tok[c->t0], *last = &sc->tok[c->t1 - 1];
         im_mention_t *o = &r->items[m];
         size_t end = c->possessive ? last->end_stem : last->end;
         o->offset_bytes = first->start;
+        if (first->start < at)
+            at = chars = 0;
+        for (; at < first->start && at < sc->len; at++)
+            chars += ((unsigned char)sc->text[at] & 0xC0) != 0x80;
+        o->offset_chars = chars;
         o->length_bytes = end - first->start;
         o->kind = c->kind;
         o->province = c->province;

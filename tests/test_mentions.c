@@ -33,6 +33,25 @@ static long find(const im_mentions_t *ms, const char *text, const char *name)
     return -1;
 }
 
+/* Offsets in characters as well as bytes: a curly quote and a dash are
+ * three bytes each and one character. */
+static void offset_cases(void)
+{
+    const char *text = "\xe2\x80\x9c" "Attacks \xe2\x80\x94 in Quetta"
+                       "\xe2\x80\x9d";
+    im_mentions_t *ms = scan(text);
+    long i = ms ? find(ms, text, "Quetta") : -1;
+    CHECK(i >= 0, "Quetta after multibyte punctuation");
+    if (i >= 0) {
+        im_mention_t m;
+        im_mentions_get(ms, (size_t)i, &m);
+        CHECK(m.offset_bytes == 18 && m.offset_chars == 14,
+              "Quetta at byte %zu, character %zu; want 18, 14",
+              m.offset_bytes, m.offset_chars);
+    }
+    im_mentions_free(ms);
+}
+
 /* Checks that text names name (as written) in district_id with count. */
 static void expect(const char *text, const char *name, const char *district_id,
                    long count)
@@ -228,6 +247,7 @@ int main(void)
           im_ctx_errmsg(ctx));
     if (!test_failures) {
         test_counts();
+        offset_cases();
         test_names();
         test_offsets();
         test_edges();

@@ -21,7 +21,8 @@ static const char help[] =
     "\n"
     "Prints one row per mention in text order with the columns\n"
     "district,province,kind,text,offset,count,sentence: kind is district,\n"
-    "alias, place or province; offset is the byte offset of text in FILE;\n"
+    "alias, place or province; offset is the offset of text in FILE in\n"
+    "characters (Unicode code points, the first is 0);\n"
     "count is empty (null in JSON) where the sentence gives none.\n"
     "\n"
     "  --format csv|json   CSV with a header row (default), or a JSON array\n"
@@ -176,7 +177,7 @@ static void print_csv(const char *text, const im_mentions_t *ms)
         csv_field(m.province, strlen(m.province));
         printf(",%s,", im_mention_kind_name(m.kind));
         csv_field(text + m.offset_bytes, m.length_bytes);
-        printf(",%zu,", m.offset_bytes);
+        printf(",%zu,", m.offset_chars);
         if (m.count >= 0)
             printf("%ld", m.count);
         putchar(',');
@@ -201,7 +202,7 @@ static void print_json(const char *text, const im_mentions_t *ms)
         json_string(m.province, strlen(m.province));
         printf(", \"kind\": \"%s\", \"text\": ", im_mention_kind_name(m.kind));
         json_string(text + m.offset_bytes, m.length_bytes);
-        printf(", \"offset\": %zu, \"count\": ", m.offset_bytes);
+        printf(", \"offset\": %zu, \"count\": ", m.offset_chars);
         if (m.count >= 0)
             printf("%ld", m.count);
         else
