@@ -641,6 +641,17 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
     }
 }
 
+const char *im_geocode_district_label(const im_geocode_t *g, char *buf,
+                                      size_t n)
+{
+    if (!g->district)
+        return "";
+    if (g->method != IM_MATCH_AMBIGUOUS || !g->other_district || n == 0)
+        return g->district;
+    snprintf(buf, n, "%s or %s", g->district, g->other_district);
+    return buf;
+}
+
 void im_geocode_record(im_geocoder_t *g, const char *place,
                        const char *district, const char *province,
                        bool has_point, double lon, double lat,

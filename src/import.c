@@ -570,12 +570,9 @@ static bool read_row(import_t *im, im_record_t *rec, char *date_buf,
     im_geocode_record(im->geo, f[F_PLACE], f[F_DISTRICT], f[F_PROVINCE],
                       rec->has_point, rec->lon_deg, rec->lat_deg, &g);
     rec->district_id = g.district_id;
-    rec->district = g.district;
-    if (g.method == IM_MATCH_AMBIGUOUS && g.district && g.other_district) {
-        snprintf(im->both, sizeof im->both, "%s or %s", g.district,
-                 g.other_district);
-        rec->district = im->both;
-    }
+    rec->district = g.district
+                        ? im_geocode_district_label(&g, im->both, sizeof im->both)
+                        : NULL;
     rec->province = g.province;
     rec->match_method = im_match_method_name(g.method);
     rec->match_score = g.score;

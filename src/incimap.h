@@ -275,6 +275,11 @@ void im_geocoder_free(im_geocoder_t *geo);
 void im_geocode(im_geocoder_t *geo, const char *text, const char *province,
                 bool has_point, double lon_deg, double lat_deg,
                 im_geocode_t *out);
+/* The district as a table of results should name it: its name, both
+ * candidates' when ambiguous ("Kech or Mastung", written into buf of size
+ * n), or "" when there is none. */
+const char *im_geocode_district_label(const im_geocode_t *g, char *buf,
+                                      size_t n);
 /* Like im_geocode for a record whose source also names its district
  * (ACLED's admin2, a tribal agency column; may be NULL or ""): the place
  * and then that district are read as one compound, most specific first,

@@ -228,13 +228,7 @@ static im_status_t geocode_rows(im_ctx_t *ctx, im_geocoder_t *geo, im_csv_t *csv
         /* An ambiguous answer names both candidates, so that no reader
          * counts it in the first. */
         char both[256];
-        const char *district = g.district ? g.district : "";
-        if (g.method == IM_MATCH_AMBIGUOUS && g.district && g.other_district) {
-            snprintf(both, sizeof both, "%s or %s", g.district,
-                     g.other_district);
-            district = both;
-        }
-        row_field(&row, district);
+        row_field(&row, im_geocode_district_label(&g, both, sizeof both));
         row_put(&row, ",", 1);
         row_field(&row, g.province ? g.province : "");
         row_put(&row, ",", 1);
