@@ -157,11 +157,15 @@ static int skel_cmp(const void *a, const void *b)
  * exact and transliteration lookups are binary searches. */
 static int index_entries(im_gazetteer_t *g)
 {
+    /* Allocated before sorting, so that a failure leaves the entries in
+     * the order the caller may still have to undo. */
+    const entry_t **by_skel =
+        malloc((g->nentries ? g->nentries : 1) * sizeof *by_skel);
+    if (!by_skel)
+        return -1;
     qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
     free(g->by_skel);
-    g->by_skel = malloc((g->nentries ? g->nentries : 1) * sizeof *g->by_skel);
-    if (!g->by_skel)
-        return -1;
+    g->by_skel = by_skel;
     for (size_t i = 0; i < g->nentries; i++)
         g->by_skel[i] = &g->entries[i];
     qsort(g->by_skel, g->nentries, sizeof *g->by_skel, skel_cmp);
@@ -647,6 +651,8 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
         while (*p == ' ')
             p++;
     }
+    bool locating[32];
+    im_locating_words(words, lens, nw, locating);
     for (size_t span = nw; span >= 1; span--)
         for (size_t s = 0; s + span <= nw; s++) {
             size_t len = (size_t)(words[s + span - 1] + lens[s + span - 1] -
@@ -660,9 +666,13 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
                 /* Some words unexplained: the name may be part of
                  * another's ("Khar Kalay"), so the score falls with the
                  * share of the text the name covers, as in search. */
-                if (span < nw) {
+                size_t rest = 0;
+                for (size_t i = 0; i < nw; i++)
+                    if ((i < s || i >= s + span) && !locating[i])
+                        rest += lens[i] + 1;
+                if (rest) {
                     out->partial = true;
-                    out->score *= 0.5 + 0.5 * (double)len / (double)strlen(key);
+                    out->score *= 0.5 + 0.5 * (double)len / (double)(len + rest);
                 }
                 return true;
             }
@@ -786,6 +796,157 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
      * names it would find there are mostly other places (a Qambar village
      * in Swat is not Qambar in Sindh). */
     resolve_in(g, text, key, province, out);
+}
+
+/* The district an analyst's places file names: an id ("kp-khyber"), or
+ * a district's name or variant ("Khyber Agency"), which must not name
+ * two districts.  A town's name is not a district: "Sehwan" is refused
+ * rather than read as Jamshoro, since the file is there to say which. */
+static bool places_district(const im_gazetteer_t *g, const char *text,
+                            const char *province, size_t *out,
+                            const char **out_other)
+{
+    *out_other = NULL;
+    const district_t *d = find_district(g, text);
+    if (!d) {
+        char key[256];
+        im_normalize(text, key, sizeof key);
+        im_match_t m = {0};
+        if (!key[0] || !lookup_key(g, key, province, &m))
+            return false;
+        if (m.method == IM_MATCH_AMBIGUOUS) {
+            *out_other = m.other_id;
+            return false;
+        }
+        if (m.method != IM_MATCH_EXACT && m.method != IM_MATCH_ALIAS)
+            return false;
+        d = find_district(g, m.district_id);
+    }
+    *out = (size_t)(d - g->districts);
+    return true;
+}
+
+typedef struct {
+    char *key;
+    size_t district;
+    bool has_point;
+    double lon, lat;
+} pending_place_t;
+
+/* Reads the rows of an analyst's places file into *out (caller frees
+ * each key and the array).  The gazetteer is only read, so the districts
+ * of later rows are looked up in it as it was opened. */
+static im_status_t read_places(im_ctx_t *ctx, const im_gazetteer_t *g,
+                               im_csv_t *csv, pending_place_t **out,
+                               size_t *out_n)
+{
+    const char *path = im_csv_path(csv);
+    int cname = im_csv_column(csv, "name");
+    int cdist = im_csv_column(csv, "district_id");
+    if (cdist < 0)
+        cdist = im_csv_column(csv, "district");
+    int cprov = im_csv_column(csv, "province");
+    int clat = im_csv_column(csv, "lat"), clon = im_csv_column(csv, "lon");
+    if (clat < 0)
+        clat = im_csv_column(csv, "latitude");
+    if (clon < 0)
+        clon = im_csv_column(csv, "longitude");
+    if (cname < 0 || cdist < 0 || (clat < 0) != (clon < 0))
+        return im_error(ctx, IM_ERR_PARSE, "%s:1: missing column '%s'", path,
+                        cname < 0   ? "name"
+                        : cdist < 0 ? "district"
+                        : clat < 0  ? "lat"
+                                    : "lon");
+    size_t cap = 0;
+    int r;
+    while ((r = im_csv_next(csv)) == 1) {
+        long line = im_csv_line(csv);
+        const char *name = im_csv_field(csv, cname);
+        char key[256];
+        im_normalize(name, key, sizeof key);
+        if (!key[0])
+            return im_error(ctx, IM_ERR_DATA, "%s:%ld: name: '%s' names no place",
+                            path, line, name);
+        const char *ptext = im_csv_field(csv, cprov);
+        const char *province = *ptext ? im_gazetteer_province(g, ptext) : NULL;
+        if (*ptext && !province)
+            return im_error(ctx, IM_ERR_DATA,
+                            "%s:%ld: province: '%s' is not a province", path,
+                            line, ptext);
+        const char *dtext = im_csv_field(csv, cdist);
+        size_t d;
+        const char *other;
+        if (!places_district(g, dtext, province, &d, &other))
+            return other ? im_error(ctx, IM_ERR_DATA,
+                                    "%s:%ld: district: '%s' names more than "
+                                    "one district (such as '%s'); give its id "
+                                    "or a province",
+                                    path, line, dtext, other)
+                         : im_error(ctx, IM_ERR_DATA,
+                                    "%s:%ld: district: '%s' is not a district"
+                                    "%s%s (see 'incimap gazetteer list')",
+                                    path, line, dtext, province ? " of " : "",
+                                    province ? province : "");
+        const char *slat = im_csv_field(csv, clat);
+        const char *slon = im_csv_field(csv, clon);
+        double lat = 0, lon = 0;
+        bool pt = *slat || *slon;
+        if (pt && !parse_deg(slat, 90, &lat))
+            return im_error(ctx, IM_ERR_DATA,
+                            "%s:%ld: lat: '%s' is not a latitude", path, line,
+                            slat);
+        if (pt && !parse_deg(slon, 180, &lon))
+            return im_error(ctx, IM_ERR_DATA,
+                            "%s:%ld: lon: '%s' is not a longitude", path, line,
+                            slon);
+        if (*out_n == cap) {
+            cap = cap ? cap * 2 : 64;
+            pending_place_t *p = realloc(*out, cap * sizeof *p);
+            if (!p)
+                return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+            *out = p;
+        }
+        char *k = im_strdup(key);
+        if (!k)
+            return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+        (*out)[(*out_n)++] = (pending_place_t){k, d, pt, lon, lat};
+    }
+    if (r < 0)
+        return IM_ERR_PARSE;
+    if (!*out_n)
+        return im_error(ctx, IM_ERR_DATA, "%s: no places", path);
+    return IM_OK;
+}
+
+im_status_t im_gazetteer_add_places(im_ctx_t *ctx, im_gazetteer_t *g,
+                                    const char *path)
+{
+    im_csv_t *csv;
+    im_status_t st = im_csv_open(ctx, path, &csv);
+    if (st)
+        return st;
+    pending_place_t *rows = NULL;
+    size_t n = 0, before = g->nentries;
+    st = read_places(ctx, g, csv, &rows, &n);
+    for (size_t i = 0; i < n && !st; i++)
+        if (add_entry(g, rows[i].key, rows[i].district, ENTRY_PLACE,
+                      rows[i].has_point, rows[i].lon, rows[i].lat))
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (!st && index_entries(g))
+        st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    if (st) {
+        /* Until indexed, the new entries sit after the old ones. */
+        for (size_t i = before; i < g->nentries; i++) {
+            free(g->entries[i].key);
+            free(g->entries[i].skel);
+        }
+        g->nentries = before;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].key);
+    free(rows);
+    im_csv_free(csv);
+    return st;
 }
 
 size_t im_gazetteer_entry_count(const im_gazetteer_t *g) { return g->nentries; }

@@ -108,6 +108,16 @@ void im_gazetteer_free(im_gazetteer_t *gaz);
  * provinces; names holds normalised keys, indexed), replacing path. */
 im_status_t im_gazetteer_save(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                               const char *path);
+/* Adds the places listed in a CSV of the caller's own (columns name and
+ * district, or district_id; optional province, lat and lon) to gaz, as
+ * the places of places.csv are: a village the shipped gazetteer lacks,
+ * say.  district is a district's id or its name or variant; province
+ * narrows a name two provinces share.  A place without lat and lon is an
+ * area of its district (precision 2).  A name the gazetteer already
+ * places in another district becomes ambiguous, not overridden.  On
+ * error (naming the file, line and field) gaz is left as it was. */
+im_status_t im_gazetteer_add_places(im_ctx_t *ctx, im_gazetteer_t *gaz,
+                                    const char *path);
 /* Resolves free place text.  province_hint may be NULL. */
 void im_gazetteer_resolve(const im_gazetteer_t *gaz, const char *text,
                           const char *province_hint, im_match_t *out);

@@ -74,6 +74,38 @@ bool im_text_near(const char *text)
     return false;
 }
 
+static bool word_in(const char *w, size_t len, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strlen(list[i]) == len && memcmp(list[i], w, len) == 0)
+            return true;
+    return false;
+}
+
+void im_locating_words(const char *const *words, const size_t *lens, size_t n,
+                       bool *out)
+{
+    static const char *const units[] = {
+        "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers",
+        "mile", "miles", NULL};
+    static const char *const bearings[] = {
+        "north", "south", "east", "west", "northeast", "northwest",
+        "southeast", "southwest", NULL};
+    static const char *const links[] = {"of", "from", NULL};
+    for (size_t i = 0; i < n; i++) {
+        const char *w = words[i];
+        size_t len = lens[i], d = 0;
+        while (d < len && isdigit((unsigned char)w[d]))
+            d++;
+        bool unit = word_in(w + d, len - d, units);
+        bool next_link = i + 1 < n && word_in(words[i + 1], lens[i + 1], links);
+        bool prev_locates = i > 0 && out[i - 1];
+        out[i] = (d > 0 && (d == len || unit)) || (d == 0 && unit) ||
+                 (word_in(w, len, bearings) && next_link) ||
+                 (word_in(w, len, links) && prev_locates);
+    }
+}
+
 void im_normalize(const char *text, char *out, size_t n)
 {
     if (n == 0)

@@ -30,6 +30,12 @@ void im_skeleton(const char *key, char *out, size_t n);
  * from") or a bearing ("west of"). */
 bool im_text_near(const char *text);
 
+/* Marks (out[i]) the words of a normalised key that only say how far and
+ * which way: "10", "km", "30km", "north" before "of", and the "of" or
+ * "from" after them, as in "10 km north of X" or "5 miles from X". */
+void im_locating_words(const char *const *words, const size_t *lens, size_t n,
+                       bool *out);
+
 /* Levenshtein distance of a and b, or max + 1 if it exceeds max. */
 int im_edit_distance(const char *a, const char *b, int max);
 

@@ -245,5 +245,32 @@ grep -q '^ba-mastung,Mastung,Balochistan,' "$tmp/stdout" || fail "list lacks Mas
 grep -q ',Sindh,' "$tmp/stdout" && fail "list --province Balochistan shows Sindh"
 expect 2 "unknown province 'Atlantis'" -- "$bin" gazetteer list --province Atlantis
 
+# --places adds an analyst's own villages; its errors name file, line and
+# field, and leave no output.
+printf 'name,district,province,lat,lon\nZzyzx Kalay,Kurram Agency,,33.80,70.10\nQqarpa,Malir,Sindh,,\n' > "$tmp/places.csv"
+printf 'city,provstate\nZzyzx Kalay,FATA\n10 km north of Qqarpa,Sindh\nQqarpa,Balochistan\n' > "$tmp/villages.csv"
+expect 0 "" -- "$bin" geocode "$tmp/villages.csv" --places "$tmp/places.csv" -o "$tmp/villages.out"
+[ "$(cut -d, -f3- "$tmp/villages.out" | tr '\n' ' ')" = \
+  "district,province,match_method,match_score,precision Kurram,Khyber Pakhtunkhwa,place,0.90,1 Malir,Sindh,place,0.90,2 ,Balochistan,unmatched,0.00, " ] \
+  || fail "geocode --places: $(cat "$tmp/villages.out")"
+expect 0 "" -- "$bin" geocode "$tmp/villages.csv" -o "$tmp/villages.out"
+grep -q '^Zzyzx Kalay,FATA,,.*unmatched' "$tmp/villages.out" || fail "Zzyzx Kalay placed without --places: $(cat "$tmp/villages.out")"
+expect 0 "" -- "$bin" gazetteer lookup --places "$tmp/places.csv" "Zzyzx Kalay"
+grep -q '^Zzyzx Kalay,kp-kurram,Kurram,Khyber Pakhtunkhwa,place,0.90,70.1000,33.8000$' "$tmp/stdout" || fail "lookup --places: $(cat "$tmp/stdout")"
+printf 'Two attacks in Zzyzx Kalay and one in Qqarpa.\n' > "$tmp/article.txt"
+expect 0 "" -- "$bin" mentions "$tmp/article.txt" --places "$tmp/places.csv"
+grep -q '^Kurram,Khyber Pakhtunkhwa,place,Zzyzx Kalay,15,2,' "$tmp/stdout" || fail "mentions --places: $(cat "$tmp/stdout")"
+grep -q '^Malir,Sindh,place,Qqarpa,' "$tmp/stdout" || fail "mentions --places: $(cat "$tmp/stdout")"
+printf 'name,district,lat,lon\nZzyzx Kalay,Kurram,33.8,70.1\nQqarpa,Malir,95,67\n' > "$tmp/badlat.csv"
+expect 1 "badlat.csv:3: lat: '95' is not a latitude" -- "$bin" geocode "$tmp/villages.csv" --places "$tmp/badlat.csv" -o "$tmp/badlat.out"
+[ ! -e "$tmp/badlat.out" ] || fail "geocode left output after a bad places file"
+printf 'name,district\nQqarpa,Sehwan\n' > "$tmp/town.csv"
+expect 1 "town.csv:2: district: 'Sehwan' is not a district" -- "$bin" gazetteer search --places "$tmp/town.csv" Qqarpa
+printf 'name,district,province\nQqarpa,Khyber,Sindh\n' > "$tmp/wrongprov.csv"
+expect 1 "wrongprov.csv:2: district: 'Khyber' is not a district of Sindh" -- "$bin" gazetteer list --places "$tmp/wrongprov.csv"
+printf 'place,district\nQqarpa,Malir\n' > "$tmp/nocol.csv"
+expect 1 "nocol.csv:1: missing column 'name'" -- "$bin" mentions "$tmp/article.txt" --places "$tmp/nocol.csv"
+expect 1 "cannot open '$tmp/absent.csv'|absent.csv" -- "$bin" geocode "$tmp/villages.csv" --places "$tmp/absent.csv" -o "$tmp/x.csv"
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit $((failures > 0))

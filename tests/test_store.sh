@@ -219,5 +219,20 @@ for filter in "" "--from 2019-01-01"; do
     || fail "stats $filter: $(cat "$tmp/amb-stats.csv")"
 done
 
+# An analyst's own places (--places) place villages the gazetteer lacks;
+# a bad places file fails the import before the store is touched.
+printf 'name,district,lat,lon\nZzyzx Kalay,Khyber Agency,,\nQqarpa Banda,kp-bajaur,34.70,71.45\n' > "$tmp/places.csv"
+printf 'date,place,province\n2020-02-01,Zzyzx Kalay,Khyber Pakhtunkhwa\n2020-02-02,near Qqarpa Banda,KP\n' > "$tmp/villages.csv"
+vdb=$tmp/villages.db
+"$bin" import "$tmp/villages.csv" --db "$vdb" --places "$tmp/places.csv" 2>"$tmp/err" || fail "import --places: $(cat "$tmp/err")"
+[ "$(sqlite3 "$vdb" "SELECT group_concat(district_id || ' ' || precision, ', ') FROM (SELECT * FROM incidents ORDER BY date)")" = "kp-khyber 2, kp-bajaur 2" ] \
+  || fail "import --places: $(sqlite3 "$vdb" "SELECT place, district_id, precision FROM incidents")"
+cp "$vdb" "$tmp/villages.before"
+printf 'name,district\nZzyzx Kalay,Atlantis\n' > "$tmp/badplaces.csv"
+"$bin" import "$seed" --db "$vdb" --places "$tmp/badplaces.csv" 2>"$tmp/err" && fail "import with a bad places file succeeded"
+grep -q "badplaces.csv:2: district: 'Atlantis' is not a district" "$tmp/err" || fail "bad places file: $(cat "$tmp/err")"
+sqlite3 "$vdb" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cmp -s "$vdb" "$tmp/villages.before" || fail "a failed import with --places changed the store"
+
 [ "$failures" -eq 0 ] && echo "all store checks passed"
 exit $((failures > 0))

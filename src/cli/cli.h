@@ -31,6 +31,10 @@ im_status_t cli_open_existing_store(im_ctx_t *ctx, const char *cmd,
                                     const char *path,
                                     im_store_t **out);
 
+/* Opens the gazetteer, with the places of --places FILE (may be NULL)
+ * added. */
+im_status_t cli_open_gazetteer(im_ctx_t *ctx, const char *places,
+                               im_gazetteer_t **out);
 /* Prints "incimap CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)

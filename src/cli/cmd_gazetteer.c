@@ -20,7 +20,8 @@ static const char help[] =
     "list:   the districts (id,name,province,hq,hq_lat,hq_lon,status,\n"
     "        created,parent), optionally of one province.\n"
     "compile: the gazetteer as an SQLite database (the build does this).\n"
-    "Every form takes --data-dir DIR.\n";
+    "Every form takes --data-dir DIR, and --places FILE to add places of\n"
+    "one's own (CSV: name, district, optional province, lat, lon).\n";
 
 static void lookup(const im_gazetteer_t *gaz, const char *province, int argc,
                    char **argv)
@@ -103,7 +104,8 @@ int cmd_gazetteer(int argc, char **argv)
         fputs(help, stderr);
         return CLI_USAGE;
     }
-    const char *province = NULL, *data_dir = NULL, *output = NULL;
+    const char *province = NULL, *data_dir = NULL, *output = NULL,
+               *places = NULL;
     int first = 2;
     while (first < argc && argv[first][0] == '-' &&
            (argv[first][1] == '-' || !strcmp(argv[first], "-o"))) {
@@ -117,6 +119,8 @@ int cmd_gazetteer(int argc, char **argv)
             province = argv[first + 1];
         else if (!strcmp(argv[first], "--data-dir"))
             data_dir = argv[first + 1];
+        else if (!strcmp(argv[first], "--places"))
+            places = argv[first + 1];
         else if (!strcmp(argv[first], "--output"))
             output = argv[first + 1];
         else {
@@ -137,7 +141,7 @@ int cmd_gazetteer(int argc, char **argv)
     if (!ctx)
         return CLI_FAIL;
     im_gazetteer_t *gaz;
-    if (im_gazetteer_open(ctx, NULL, &gaz)) {
+    if (cli_open_gazetteer(ctx, places, &gaz)) {
         cli_error("gazetteer", "%s", im_ctx_errmsg(ctx));
         im_ctx_free(ctx);
         return CLI_FAIL;

@@ -37,10 +37,13 @@ static const char help[] =
     "  --boundaries SRC           district polygons for coordinates (any GDAL\n"
     "                             source; default: the embedded boundaries)\n"
     "  --name-field NAME          field of SRC holding the district name\n"
+    "  --places FILE              more places (CSV: name, district, optional\n"
+    "                             province, lat, lon), such as villages the\n"
+    "                             gazetteer lacks\n"
     "  --data-dir DIR             the data directory\n";
 
 enum { OPT_PLACE = 256, OPT_LAT, OPT_LON, OPT_PROV, OPT_DISTRICT,
-       OPT_BOUNDARIES, OPT_NAME, OPT_DATA };
+       OPT_BOUNDARIES, OPT_NAME, OPT_DATA, OPT_PLACES };
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -53,12 +56,13 @@ static const struct option options[] = {
     {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
     {"name-field", required_argument, NULL, OPT_NAME},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"places", required_argument, NULL, OPT_PLACES},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
     const char *input, *output, *place, *lat, *lon, *province, *district,
-        *boundaries, *name_field, *data_dir;
+        *boundaries, *name_field, *data_dir, *places;
 } geocode_args_t;
 
 /* The named column, or the first of the usual names; -1 when absent.
@@ -106,6 +110,7 @@ static int parse(int argc, char **argv, geocode_args_t *a)
         case OPT_BOUNDARIES: a->boundaries = optarg; break;
         case OPT_NAME: a->name_field = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
+        case OPT_PLACES: a->places = optarg; break;
         case ':':
             cli_error("geocode", "%s needs a value", argv[optind - 1]);
             return -1;
@@ -270,7 +275,7 @@ int cmd_geocode(int argc, char **argv)
     char *tmp = NULL;
     im_status_t st = im_csv_open(ctx, a.input, &csv);
     if (!st)
-        st = im_gazetteer_open(ctx, NULL, &gaz);
+        st = cli_open_gazetteer(ctx, a.places, &gaz);
     if (!st)
         st = im_layer_read(ctx, gaz, a.boundaries, a.name_field, &layer);
     if (!st)

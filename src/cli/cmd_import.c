@@ -26,10 +26,12 @@ static const char help[] =
     "  --wait SECONDS           how long to wait for another process's\n"
     "                           import into DB to finish (default 600)\n"
     "  --boundaries SRC         district polygons for coordinates\n"
+    "  --places FILE            more places (CSV: name, district, optional\n"
+    "                           province, lat, lon), as for incimap geocode\n"
     "  --data-dir DIR           the data directory\n";
 
 enum { OPT_DB = 256, OPT_FORMAT, OPT_SOURCE, OPT_STRICT, OPT_REJECTS,
-       OPT_BOUNDARIES, OPT_DATA, OPT_WAIT };
+       OPT_BOUNDARIES, OPT_DATA, OPT_WAIT, OPT_PLACES };
 
 static const struct option options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -41,6 +43,7 @@ static const struct option options[] = {
     {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
     {"data-dir", required_argument, NULL, OPT_DATA},
     {"wait", required_argument, NULL, OPT_WAIT},
+    {"places", required_argument, NULL, OPT_PLACES},
     {NULL, 0, NULL, 0},
 };
 
@@ -77,7 +80,7 @@ static void show_progress(void *user, double done, double total)
 int cmd_import(int argc, char **argv)
 {
     const char *db = NULL, *source = NULL, *rejects = NULL, *boundaries = NULL,
-               *data_dir = NULL;
+               *data_dir = NULL, *places = NULL;
     im_format_t format = IM_FORMAT_AUTO;
     bool strict = false;
     /* Two analysts importing into one store: the second waits for the
@@ -95,6 +98,7 @@ int cmd_import(int argc, char **argv)
         case OPT_REJECTS: rejects = optarg; break;
         case OPT_BOUNDARIES: boundaries = optarg; break;
         case OPT_DATA: data_dir = optarg; break;
+        case OPT_PLACES: places = optarg; break;
         case OPT_WAIT:
             if ((wait_s = cli_int("import", "--wait", optarg, 0, 86400)) < 0)
                 return CLI_USAGE;
@@ -152,7 +156,7 @@ int cmd_import(int argc, char **argv)
         return CLI_FAIL;
     }
     fclose(probe);
-    st = im_gazetteer_open(ctx, NULL, &gaz);
+    st = cli_open_gazetteer(ctx, places, &gaz);
     if (!st)
         st = im_layer_read(ctx, gaz, boundaries, NULL, &layer);
     if (!st)

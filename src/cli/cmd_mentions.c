@@ -12,7 +12,8 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: incimap mentions FILE.txt [--format csv|json] [--data-dir DIR]\n"
+    "usage: incimap mentions FILE.txt [--format csv|json] [--places FILE]\n"
+    "                        [--data-dir DIR]\n"
     "\n"
     "Finds every district, place and province named in FILE (UTF-8 text;\n"
     "- reads standard input) and the number of attacks its sentence gives\n"
@@ -27,19 +28,22 @@ static const char help[] =
     "\n"
     "  --format csv|json   CSV with a header row (default), or a JSON array\n"
     "                      of objects with the same keys\n"
+    "  --places FILE       more places (CSV: name, district, optional\n"
+    "                      province, lat, lon), as for incimap geocode\n"
     "  --data-dir DIR      the data directory (gazetteer)\n";
 
-enum { OPT_FORMAT = 256, OPT_DATA };
+enum { OPT_FORMAT = 256, OPT_DATA, OPT_PLACES };
 
 static const struct option options[] = {
     {"help", no_argument, NULL, 'h'},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"places", required_argument, NULL, OPT_PLACES},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
-    const char *input, *data_dir;
+    const char *input, *data_dir, *places;
     bool json;
 } mentions_args_t;
 
@@ -60,6 +64,7 @@ static int parse(int argc, char **argv, mentions_args_t *a)
             a->json = !strcmp(optarg, "json");
             break;
         case OPT_DATA: a->data_dir = optarg; break;
+        case OPT_PLACES: a->places = optarg; break;
         case ':':
             cli_error(cmd, "%s needs a value", argv[optind - 1]);
             return -1;
@@ -231,7 +236,7 @@ int cmd_mentions(int argc, char **argv)
     }
     im_gazetteer_t *gaz = NULL;
     im_mentions_t *ms = NULL;
-    im_status_t st = im_gazetteer_open(ctx, NULL, &gaz);
+    im_status_t st = cli_open_gazetteer(ctx, a.places, &gaz);
     if (!st)
         st = im_mentions_find(ctx, gaz, text, len, &ms);
     if (!st) {

@@ -75,3 +75,17 @@ im_status_t cli_open_existing_store(im_ctx_t *ctx, const char *cmd,
     }
     return im_store_open(ctx, path, out);
 }
+
+im_status_t cli_open_gazetteer(im_ctx_t *ctx, const char *places,
+                               im_gazetteer_t **out)
+{
+    im_status_t st = im_gazetteer_open(ctx, NULL, out);
+    if (!st && places) {
+        st = im_gazetteer_add_places(ctx, *out, places);
+        if (st) {
+            im_gazetteer_free(*out);
+            *out = NULL;
+        }
+    }
+    return st;
+}
