@@ -153,6 +153,30 @@ int main(void)
     im_points_free(pts);
     pts = NULL;
 
+    /* A tehsil has no point of its own: it stands at its district's
+     * headquarters, and a town at its own position. */
+    snprintf(path, sizeof path, "%s/areas.csv", test_tmpdir());
+    f = fopen(path, "w");
+    CHECK(f != NULL, "%s", path);
+    if (f) {
+        fputs("place\nHalimzai\nMohmand\nSehwan\n", f);
+        fclose(f);
+    }
+    CHECK(im_points_read_csv(ctx, gaz, path, &pts) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    if (pts) {
+        double lon[3], lat[3];
+        for (size_t i = 0; i < 3; i++)
+            im_points_get(pts, i, &lon[i], &lat[i], NULL, NULL);
+        CHECK(lon[0] == lon[1] && lat[0] == lat[1],
+              "Halimzai at Mohmand's HQ: %.4f %.4f vs %.4f %.4f", lon[0],
+              lat[0], lon[1], lat[1]);
+        CHECK(fabs(lon[2] - 67.86) < 0.05 && fabs(lat[2] - 26.42) < 0.05,
+              "Sehwan at %.4f %.4f", lon[2], lat[2]);
+    }
+    im_points_free(pts);
+    pts = NULL;
+
     /* Many points (blended straight into the pixels): 4,000 records of
      * one category at one spot and 4,000 of another at a second spot
      * saturate to their category colours; elsewhere the land shows. */

@@ -57,6 +57,8 @@ static const char help[] =
     "  --facet year             small multiples: one map per year of the\n"
     "                           records, with shared classes (PNG or PDF)\n"
     "  --style NAME|FILE        style (default: built in; see styles/)\n"
+    "  --places FILE            more places for locating points (CSV: name,\n"
+    "                           district, optional province, lat, lon)\n"
     "  --data-dir DIR           the data directory (gazetteer, boundaries)\n";
 
 enum {
@@ -64,7 +66,8 @@ enum {
     OPT_PROVINCES, OPT_TITLE, OPT_SUBTITLE, OPT_SOURCE, OPT_LABEL, OPT_CLASSES,
     OPT_WIDTH, OPT_HEIGHT, OPT_STYLE, OPT_DATA, OPT_DB, OPT_PROVINCE, OPT_FROM,
     OPT_TO, OPT_MINPREC, OPT_TABLE, OPT_PRESET, OPT_DPI, OPT_NO_INSET,
-    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE, OPT_LANG, OPT_PER, OPT_FACET
+    OPT_SCHEME, OPT_BREAKS, OPT_PALETTE, OPT_LANG, OPT_PER, OPT_FACET,
+    OPT_PLACES
 };
 
 static const struct option options[] = {
@@ -85,6 +88,7 @@ static const struct option options[] = {
     {"height", required_argument, NULL, OPT_HEIGHT},
     {"style", required_argument, NULL, OPT_STYLE},
     {"data-dir", required_argument, NULL, OPT_DATA},
+    {"places", required_argument, NULL, OPT_PLACES},
     {"db", required_argument, NULL, OPT_DB},
     {"province", required_argument, NULL, OPT_PROVINCE},
     {"from", required_argument, NULL, OPT_FROM},
@@ -105,7 +109,8 @@ static const struct option options[] = {
 
 typedef struct {
     const char *input, *output, *value_column, *district_column, *boundaries,
-        *name_field, *provinces, *style, *data_dir, *db, *table, *preset;
+        *name_field, *provinces, *style, *data_dir, *db, *table, *preset,
+        *places;
     im_filter_t filter;
     im_map_options_t map;
     double breaks[IM_MAX_CLASSES];
@@ -224,6 +229,7 @@ static int parse(int argc, char **argv, render_args_t *a)
             break;
         case OPT_STYLE: a->style = optarg; break;
         case OPT_DATA: a->data_dir = optarg; break;
+        case OPT_PLACES: a->places = optarg; break;
         case OPT_DB: a->db = optarg; break;
         case OPT_PRESET: a->preset = optarg; break;
         case OPT_PALETTE: a->map.palette = optarg; break;
@@ -441,7 +447,7 @@ int cmd_render(int argc, char **argv)
     im_map_t *map = NULL;
     char *prov_buf = NULL;
     const char **prov = NULL;
-    im_status_t st = im_gazetteer_open(ctx, NULL, &gaz);
+    im_status_t st = cli_open_gazetteer(ctx, a.places, &gaz);
     if (!st && a.style)
         st = im_style_load(ctx, a.style, &style);
     if (!st)
