@@ -964,6 +964,17 @@ void im_gazetteer_entry(const im_gazetteer_t *g, size_t i, const char **out_key,
         *out_kind = kind_method[e->kind];
 }
 
+bool im_gazetteer_district_point(const im_gazetteer_t *g, const char *id,
+                                 double *out_lon_deg, double *out_lat_deg)
+{
+    const district_t *d = id ? find_district(g, id) : NULL;
+    if (!d || !d->has_hq)
+        return false;
+    *out_lon_deg = d->hq_lon;
+    *out_lat_deg = d->hq_lat;
+    return true;
+}
+
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *g, const char *ancestor,
                               const char *id)
 {

@@ -24,6 +24,10 @@ const char *im_gazetteer_name_ur(const im_gazetteer_t *gaz, const char *id);
  * same one.  Borrowed. */
 const char *im_gazetteer_origin(const im_gazetteer_t *gaz);
 
+/* Headquarters of district id; false if unknown or it has none. */
+bool im_gazetteer_district_point(const im_gazetteer_t *gaz, const char *id,
+                                 double *out_lon_deg, double *out_lat_deg);
+
 /* Whether ancestor is reached from id by following parent links. */
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *gaz, const char *ancestor,
                               const char *id);

@@ -53,11 +53,11 @@ im_status_t im_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
     CALL(ctx, values_from_ogr, ctx, gaz, layer, source, table, filter, out);
 }
 
-im_status_t im_points_from_ogr(im_ctx_t *ctx, const char *source,
-                               const char *table, const im_filter_t *filter,
-                               im_points_t **out)
+im_status_t im_points_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const char *source, const char *table,
+                               const im_filter_t *filter, im_points_t **out)
 {
-    CALL(ctx, points_from_ogr, ctx, source, table, filter, out);
+    CALL(ctx, points_from_ogr, ctx, gaz, source, table, filter, out);
 }
 
 im_status_t im_stats_from_ogr(im_ctx_t *ctx, const char *source,

@@ -34,8 +34,9 @@ typedef struct {
                                    const im_layer_t *layer, const char *source,
                                    const char *table, const im_filter_t *filter,
                                    im_values_t **out);
-    im_status_t (*points_from_ogr)(im_ctx_t *ctx, const char *source,
-                                   const char *table, const im_filter_t *filter,
+    im_status_t (*points_from_ogr)(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                   const char *source, const char *table,
+                                   const im_filter_t *filter,
                                    im_points_t **out);
     im_status_t (*stats_from_ogr)(im_ctx_t *ctx, const char *source,
                                   const char *table, im_group_t by,
@@ -70,8 +71,9 @@ im_status_t im_gdal_values_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                     const im_layer_t *layer, const char *source,
                                     const char *table, const im_filter_t *filter,
                                     im_values_t **out);
-im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const char *source,
-                                    const char *table, const im_filter_t *filter,
+im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                    const char *source, const char *table,
+                                    const im_filter_t *filter,
                                     im_points_t **out);
 im_status_t im_gdal_stats_from_ogr(im_ctx_t *ctx, const char *source,
                                    const char *table, im_group_t by,

@@ -445,15 +445,19 @@ typedef struct im_points im_points_t;
  * headquarters.  Caller owns *out. */
 im_status_t im_points_read_csv(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                                const char *path, im_points_t **out);
-/* The store's incidents that have coordinates.  Caller owns *out. */
-im_status_t im_points_from_store(im_store_t *store, const im_filter_t *filter,
-                                 im_points_t **out);
+/* The store's incidents, in date order.  Those without coordinates of
+ * their own stand, with gaz, at the town their place names if it lies in
+ * their district, else at their district's headquarters; without gaz
+ * (NULL), or without a district, they are left out.  Caller owns *out. */
+im_status_t im_points_from_store(im_store_t *store, const im_gazetteer_t *gaz,
+                                 const im_filter_t *filter, im_points_t **out);
 /* The incidents of a table of a GDAL vector source (see
- * im_stats_from_ogr) that have a geometry or lat and lon, in date order.
+ * im_stats_from_ogr), in date order: at their geometry, or lat and lon,
+ * and otherwise, with gaz, where im_points_from_store would put them.
  * Caller owns *out. */
-im_status_t im_points_from_ogr(im_ctx_t *ctx, const char *source,
-                               const char *table, const im_filter_t *filter,
-                               im_points_t **out);
+im_status_t im_points_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                               const char *source, const char *table,
+                               const im_filter_t *filter, im_points_t **out);
 void im_points_free(im_points_t *points);
 size_t im_points_count(const im_points_t *points);
 void im_points_get(const im_points_t *points, size_t i, double *out_lon_deg,

@@ -8,6 +8,7 @@
 #include "context.h"
 #include "number.h"
 #include "csv.h"
+#include "gazetteer.h"
 #include "incimap.h"
 #include "values.h"
 
@@ -314,6 +315,28 @@ static int parse_count(im_ctx_t *ctx, im_csv_t *csv, int col)
 static im_status_t nomem(im_ctx_t *ctx)
 {
     return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+}
+
+bool im_points_stand_in(const im_gazetteer_t *gaz, const char *place,
+                        const char *province, const char *district_id,
+                        double *out_lon_deg, double *out_lat_deg)
+{
+    if (!district_id || !*district_id)
+        return false;
+    if (place && *place) {
+        im_match_t m;
+        im_gazetteer_resolve(gaz, place, province, &m);
+        if (m.method != IM_MATCH_AMBIGUOUS && m.has_point && m.district_id &&
+            (!strcmp(m.district_id, district_id) ||
+             im_gazetteer_is_ancestor(gaz, m.district_id, district_id) ||
+             im_gazetteer_is_ancestor(gaz, district_id, m.district_id))) {
+            *out_lon_deg = m.lon_deg;
+            *out_lat_deg = m.lat_deg;
+            return true;
+        }
+    }
+    return im_gazetteer_district_point(gaz, district_id, out_lon_deg,
+                                       out_lat_deg);
 }
 
 /* Locates the current row as point i: coordinates, then place, then

@@ -11,6 +11,14 @@
 
 #include <stdint.h>
 
+/* Where a record without coordinates stands, once its district is
+ * decided: the town its place text names, if that town lies in the
+ * district (or one related to it by its history), else the district's
+ * headquarters.  False when the district is unknown or has none. */
+bool im_points_stand_in(const im_gazetteer_t *gaz, const char *place,
+                        const char *province, const char *district_id,
+                        double *out_lon_deg, double *out_lat_deg);
+
 /* Longitudes and latitudes in degrees of points [first, first + n) into
  * x[i * stride] and y[i * stride]. */
 void im_points_lonlat(const im_points_t *points, size_t first, size_t n,

@@ -14,6 +14,7 @@
 #include "context.h"
 #include "gdal_module.h"
 #include "ogr_open.h"
+#include "points.h"
 #include "values.h"
 
 #include <cpl_error.h>
@@ -694,9 +695,10 @@ static void pending_free(pending_t *p)
     free(p->order);
 }
 
-im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const char *source,
-                               const char *table, const im_filter_t *filter,
-                               im_points_t **out)
+im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const im_gazetteer_t *gaz,
+                                    const char *source, const char *table,
+                                    const im_filter_t *filter,
+                                    im_points_t **out)
 {
     *out = NULL;
     reader_t r;
@@ -706,7 +708,11 @@ im_status_t im_gdal_points_from_ogr(im_ctx_t *ctx, const char *source,
     OGRFeatureH feat;
     while (!st && (feat = next_feature(&r)) != NULL) {
         double lon, lat;
-        if (location(&r, feat, &lon, &lat)) {
+        if (location(&r, feat, &lon, &lat) ||
+            (gaz && im_points_stand_in(gaz, text(&r, feat, C_PLACE),
+                                       text(&r, feat, C_PROVINCE),
+                                       text(&r, feat, C_DISTRICT_ID), &lon,
+                                       &lat))) {
             if (n == cap) {
                 cap = cap ? cap * 2 : 64;
                 pending_t *np = realloc(p, cap * sizeof *np);

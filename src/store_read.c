@@ -3,6 +3,7 @@
  * polygon, located incidents, and whole records for export.
  */
 #include "context.h"
+#include "points.h"
 #include "store.h"
 #include "values.h"
 
@@ -101,30 +102,41 @@ static im_status_t values_query(im_store_t *s, const im_layer_t *layer,
     return IM_OK;
 }
 
-im_status_t im_points_from_store(im_store_t *s, const im_filter_t *f,
-                                 im_points_t **out)
+im_status_t im_points_from_store(im_store_t *s, const im_gazetteer_t *gaz,
+                                 const im_filter_t *f, im_points_t **out)
 {
     im_ctx_t *ctx = im_store_ctx(s);
     *out = NULL;
     sqlite3_stmt *st;
     im_status_t r = query(s, "SELECT lon, lat, category, "
                              "coalesce(killed, 0) + coalesce(injured, 0), "
-                             "place, date FROM incidents", f,
-                          "AND lat IS NOT NULL ORDER BY date_start", &st);
+                             "place, date, district_id, province FROM incidents",
+                          f,
+                          gaz ? "AND (lat IS NOT NULL OR district_id IS NOT NULL)"
+                                " ORDER BY date_start"
+                              : "AND lat IS NOT NULL ORDER BY date_start",
+                          &st);
     if (r)
         return r;
     im_points_t *P = im_points_alloc();
     int rc = P ? SQLITE_ROW : SQLITE_NOMEM;
-    while (P && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (im_points_push(P, sqlite3_column_double(st, 0),
-                           sqlite3_column_double(st, 1),
-                           (const char *)sqlite3_column_text(st, 2),
-                           sqlite3_column_int(st, 3),
-                           (const char *)sqlite3_column_text(st, 4),
+    while (P && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *place = (const char *)sqlite3_column_text(st, 4);
+        double lon = sqlite3_column_double(st, 0);
+        double lat = sqlite3_column_double(st, 1);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL &&
+            !im_points_stand_in(gaz, place,
+                                (const char *)sqlite3_column_text(st, 7),
+                                (const char *)sqlite3_column_text(st, 6), &lon,
+                                &lat))
+            continue;
+        if (im_points_push(P, lon, lat, (const char *)sqlite3_column_text(st, 2),
+                           sqlite3_column_int(st, 3), place,
                            (const char *)sqlite3_column_text(st, 5))) {
             rc = SQLITE_NOMEM;
             break;
         }
+    }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         im_points_free(P);

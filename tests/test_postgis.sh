@@ -111,6 +111,14 @@ grep -q 'Quetta 3' "$tmp/map.txt" || fail "Quetta 3"
 run render --db "$db" -o "$tmp/store.pdf" --title "From PostGIS" || fail "render --db store"
 pdftotext "$tmp/store.pdf" "$tmp/store.txt" 2>/dev/null
 cmp -s "$tmp/map.txt" "$tmp/store.txt" || fail "PostGIS and store maps differ in text"
+# A point map: the seed has no coordinates, so its incidents stand at
+# their towns or their districts' headquarters, as from the store.
+run render --db PG:"$conn" --type points -o "$tmp/pgpoints.svg" || fail "render --db PG points: $(cat "$tmp/err")"
+run render --db "$db" --type points -o "$tmp/storepoints.svg" || fail "render --db store points"
+[ "$(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/pgpoints.svg" | sort)" = \
+  "$(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/storepoints.svg" | sort)" ] \
+  || fail "PostGIS and store point maps differ: $(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/pgpoints.svg")"
+grep -q '>Sehwan 2017-02-16<' "$tmp/pgpoints.svg" || fail "PostGIS points: no Sehwan"
 # Filters become SQL on the server.
 run render --db PG:"$conn" --from 2016 --to 2016 -o "$tmp/2016.pdf" || fail "render --from/--to: $(cat "$tmp/err")"
 pdftotext "$tmp/2016.pdf" - | grep -q 'Quetta 1' || fail "--from 2016 --to 2016 gives Quetta 1"

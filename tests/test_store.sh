@@ -186,6 +186,15 @@ pdftotext "$tmp/db.pdf" - | grep -q 'Quetta 5' || fail "render --db labels Quett
 "$bin" render --db "$db" --from 2016 --to 2016 -o "$tmp/db2016.pdf" || fail "render --db with dates"
 pdftotext "$tmp/db2016.pdf" - | grep -q 'Quetta 1' || fail "render --db --from/--to"
 "$bin" render --db "$db" --type points -o "$tmp/dbpoints.png" || fail "render --db points"
+# Records without coordinates stand at their town or their district's
+# headquarters, as they do when drawn from the CSV itself.
+"$bin" import "$seed" --db "$tmp/seedonly.db" 2>/dev/null || fail "import seed again"
+"$bin" render --db "$tmp/seedonly.db" --type points -o "$tmp/dbpoints.svg" || fail "render --db points to SVG"
+"$bin" render "$seed" --type points -o "$tmp/csvpoints.svg" || fail "render seed points to SVG"
+grep -q '>Sehwan 2017-02-16<' "$tmp/dbpoints.svg" || fail "render --db points: no Sehwan"
+[ "$(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/dbpoints.svg" | sort)" = \
+  "$(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/csvpoints.svg" | sort)" ] \
+  || fail "points from the store and from the CSV differ: $(grep -o '>[A-Z][A-Za-z ]* 20[0-9][-0-9, ]*<' "$tmp/dbpoints.svg")"
 
 # A fresh source goes in sixteen records to a statement: a record without
 # a point there must leave the others' coordinates (and its own) alone.

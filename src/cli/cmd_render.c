@@ -471,8 +471,8 @@ int cmd_render(int argc, char **argv)
                      : im_values_read_csv(ctx, gaz, layer, a.input, &vo, &values);
     }
     if (!st && want_points)
-        st = pg      ? im_points_from_ogr(ctx, a.db, a.table, &a.filter, &points)
-             : store ? im_points_from_store(store, &a.filter, &points)
+        st = pg      ? im_points_from_ogr(ctx, gaz, a.db, a.table, &a.filter, &points)
+             : store ? im_points_from_store(store, gaz, &a.filter, &points)
                      : im_points_read_csv(ctx, gaz, a.input, &points);
     if (!st && a.facet_year && (pg || want_points))
         st = im_error(ctx, IM_ERR_ARG, "--facet year maps a CSV or an SQLite "

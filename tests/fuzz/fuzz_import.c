@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
         im_points_t *pts;
-        if (im_points_from_store(store, NULL, &pts))
+        if (im_points_from_store(store, NULL, NULL, &pts))
             abort();
         im_points_free(pts);
         im_values_t *vals;
