@@ -381,16 +381,12 @@ static im_status_t locate(im_ctx_t *ctx, const im_gazetteer_t *gaz,
                             m.other_id);
         if (m.method == IM_MATCH_UNMATCHED)
             continue;
+        /* An area (a tehsil) has no point of its own: its district's
+         * headquarters stand in, as for a district column. */
         if (!m.has_point) {
-            /* An area (a tehsil) has no point of its own: its district's
-             * headquarters stand in, as for a district column. */
-            im_match_t d;
-            im_gazetteer_resolve(gaz, m.district, NULL, &d);
-            if (!d.has_point || !d.district_id ||
-                strcmp(d.district_id, m.district_id))
+            if (!im_gazetteer_district_point(gaz, m.district_id, &m.lon_deg,
+                                             &m.lat_deg))
                 continue;
-            m.lon_deg = d.lon_deg;
-            m.lat_deg = d.lat_deg;
             m.method = IM_MATCH_EXACT;
         }
         if (!best_field || best.method != IM_MATCH_PLACE) {
