@@ -2742,7 +2742,8 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
 
 /* The locator: every polygon small and grey, the main map's extent as a
  * red frame, in the emptiest corner the legend left free (the scale bar
- * keeps the bottom right). */
+ * keeps the bottom right).  Left out when the map shows nearly the whole
+ * layer. */
 static void draw_inset(cairo_t *cr, im_map_t *m)
 {
     if (!m->inset)
@@ -2758,6 +2759,14 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
         maxy = fmax(maxy, d);
     }
     rect_t f = m->map_rect;
+    /* The part of the country the main map shows; when that is nearly
+     * all of it, a locator would only repeat the map. */
+    double fx0 = (f.x - m->ox) / m->scale, fx1 = (f.x + f.w - m->ox) / m->scale;
+    double fy0 = (m->oy - f.y) / m->scale, fy1 = (m->oy - f.y - f.h) / m->scale;
+    double x0 = fmax(fx0, minx), x1 = fmin(fx1, maxx);
+    double y0 = fmin(fy0, maxy), y1 = fmax(fy1, miny);
+    if ((x1 - x0) >= 0.85 * (maxx - minx) && (y0 - y1) >= 0.85 * (maxy - miny))
+        return;
     double w = f.w * 0.17, h = w * (maxy - miny) / (maxx - minx), pad = 6 * m->unit;
     if (h > f.h * 0.3) {
         h = f.h * 0.3;
@@ -2830,11 +2839,6 @@ static void draw_inset(cairo_t *cr, im_map_t *m)
             set_rgb(cr, m->st.land_context);
         fill_(cr, m);
     }
-    /* The part of the country the main map shows. */
-    double fx0 = (f.x - m->ox) / m->scale, fx1 = (f.x + f.w - m->ox) / m->scale;
-    double fy0 = (m->oy - f.y) / m->scale, fy1 = (m->oy - f.y - f.h) / m->scale;
-    double x0 = fmax(fx0, minx), x1 = fmin(fx1, maxx);
-    double y0 = fmin(fy0, maxy), y1 = fmax(fy1, miny);
     cairo_rectangle(cr, r.x + (x0 - minx) * k, r.y + (maxy - y0) * k,
                     (x1 - x0) * k, (y0 - y1) * k);
     cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);

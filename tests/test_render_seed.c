@@ -378,6 +378,40 @@ int main(void)
         im_map_free(dm);
         im_values_free(dv);
     }
+    /* The locator inset: left out of a map of the three provinces, which
+     * shows nearly the whole country; drawn, with its red frame, on a map
+     * of Sindh alone. */
+    {
+        static const char *const sindh[] = {"Sindh", NULL};
+        im_map_options_t io = {.label_template = "", .palette = "Blues"};
+        for (int k = 0; k < 2; k++) {
+            io.provinces = k ? sindh : NULL;
+            im_map_t *im = NULL;
+            snprintf(out, sizeof out, "%s/inset-%d.png", test_tmpdir(), k);
+            CHECK(im_map_new(ctx, layer, values, NULL, &io, &im) == IM_OK &&
+                      im_map_write(im, out) == IM_OK,
+                  "%s", im_ctx_errmsg(ctx));
+            im_map_free(im);
+            cairo_surface_t *png = png_load(out);
+            CHECK(png != NULL, "%s readable", out);
+            if (!png)
+                continue;
+            int w = cairo_image_surface_get_width(png);
+            int h = cairo_image_surface_get_height(png);
+            size_t red = 0;
+            const im_rgb_t frame = {0.80, 0.10, 0.10};
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    red += rgb_distance(surface_pixel(png, x, y),
+                                        frame) < 0.1;
+            cairo_surface_destroy(png);
+            if (k)
+                CHECK(red > 300, "Sindh: the inset's frame drawn (%zu px)", red);
+            else
+                CHECK(red == 0, "three provinces: no inset (%zu red px)", red);
+        }
+    }
+
     CHECK(im_map_new(ctx, layer, values, NULL, &mo, &map) == IM_OK, "%s",
           im_ctx_errmsg(ctx));
 
