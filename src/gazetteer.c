@@ -10,10 +10,14 @@
 #include "normalize.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct {
     char *id, *name, *province, *parent, *hq, *status, *created;
@@ -28,8 +32,6 @@ typedef enum { ENTRY_NAME, ENTRY_ALIAS, ENTRY_PLACE } entry_kind_t;
 typedef struct {
     char *key;          /* normalised */
     char *skel;         /* im_skeleton of key */
-    unsigned char hist[36]; /* letters and digits of key, for fuzzy pruning */
-    unsigned short len;
     size_t district;    /* index into districts */
     entry_kind_t kind;
     bool has_point;
@@ -41,12 +43,27 @@ typedef struct {
     char *key;
 } province_key_t;
 
+/* A name as fuzzy matching first sees it: counts of its letters and
+ * digits (36, padded to 48 for whole 16-byte blocks), one edit changing
+ * them by at most two, so that counts far apart rule a name out before
+ * any edit distance.  Kept apart from the entries, in order of length,
+ * so that a scan reads only the names of about the right length, a few
+ * kilobytes, not every entry. */
+typedef struct {
+    unsigned char hist[48];
+    uint32_t entry;
+} fuzzy_key_t;
+
+#define FUZZY_LENGTHS 256   /* keys are shorter than this */
+
 struct im_gazetteer {
     district_t *districts;
     size_t ndistricts;
     entry_t *entries;
     size_t nentries, cap_entries;
     const entry_t **by_skel;    /* entries sorted by skeleton */
+    fuzzy_key_t *fuzzy;         /* one per entry, by key length */
+    size_t fuzzy_start[FUZZY_LENGTHS + 1]; /* first of each length */
     province_key_t *provinces;
     size_t nprovinces, cap_provinces;
     char *origin;               /* dir as opened; NULL: the data dir's */
@@ -64,11 +81,9 @@ static const district_t *find_district(const im_gazetteer_t *g, const char *id)
                    district_by_id_cmp);
 }
 
-/* Counts of each letter and digit: one edit changes the counts by at most
- * two, so counts far apart rule a name out before any edit distance. */
 static void histogram(const char *key, unsigned char *hist)
 {
-    memset(hist, 0, 36);
+    memset(hist, 0, 48);
     for (const char *p = key; *p; p++) {
         int b = *p >= 'a' && *p <= 'z' ? *p - 'a'
               : *p >= '0' && *p <= '9' ? 26 + *p - '0' : -1;
@@ -102,8 +117,6 @@ static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
         free(e->skel);
         return -1;
     }
-    histogram(key, e->hist);
-    e->len = (unsigned short)strlen(key);
     e->district = d;
     e->kind = kind;
     e->has_point = has_point;
@@ -159,17 +172,59 @@ static int index_entries(im_gazetteer_t *g)
 {
     /* Allocated before sorting, so that a failure leaves the entries in
      * the order the caller may still have to undo. */
-    const entry_t **by_skel =
-        malloc((g->nentries ? g->nentries : 1) * sizeof *by_skel);
-    if (!by_skel)
+    size_t n = g->nentries ? g->nentries : 1;
+    const entry_t **by_skel = malloc(n * sizeof *by_skel);
+    fuzzy_key_t *fuzzy = malloc(n * sizeof *fuzzy);
+    if (!by_skel || !fuzzy) {
+        free(by_skel);
+        free(fuzzy);
         return -1;
+    }
     qsort(g->entries, g->nentries, sizeof *g->entries, entry_cmp);
     free(g->by_skel);
     g->by_skel = by_skel;
     for (size_t i = 0; i < g->nentries; i++)
         g->by_skel[i] = &g->entries[i];
     qsort(g->by_skel, g->nentries, sizeof *g->by_skel, skel_cmp);
+
+    /* Counting sort by length: fuzzy_start[L] is the first key of length
+     * L or more. */
+    size_t *start = g->fuzzy_start;
+    memset(start, 0, sizeof g->fuzzy_start);
+    for (size_t i = 0; i < g->nentries; i++) {
+        size_t len = strlen(g->entries[i].key);
+        start[(len < FUZZY_LENGTHS ? len : FUZZY_LENGTHS - 1) + 1]++;
+    }
+    for (size_t l = 1; l <= FUZZY_LENGTHS; l++)
+        start[l] += start[l - 1];
+    size_t next[FUZZY_LENGTHS];
+    memcpy(next, start, sizeof next);
+    for (size_t i = 0; i < g->nentries; i++) {
+        size_t len = strlen(g->entries[i].key);
+        fuzzy_key_t *f = &fuzzy[next[len < FUZZY_LENGTHS ? len : FUZZY_LENGTHS - 1]++];
+        histogram(g->entries[i].key, f->hist);
+        f->entry = (uint32_t)i;
+    }
+    free(g->fuzzy);
+    g->fuzzy = fuzzy;
     return 0;
+}
+
+/* Sum of the absolute differences of two padded letter counts. */
+static int hist_distance(const unsigned char *a, const unsigned char *b)
+{
+#ifdef __SSE2__
+    __m128i sum = _mm_setzero_si128();
+    for (int k = 0; k < 48; k += 16)
+        sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(a + k)),
+                                              _mm_loadu_si128((const __m128i *)(b + k))));
+    return _mm_cvtsi128_si32(sum) + _mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+#else
+    int d = 0;
+    for (int k = 0; k < 36; k++)
+        d += abs((int)a[k] - (int)b[k]);
+    return d;
+#endif
 }
 
 /* Parses a coordinate field; false when empty or out of range. */
@@ -473,6 +528,7 @@ void im_gazetteer_free(im_gazetteer_t *g)
     free(g->districts);
     free(g->entries);
     free(g->by_skel);
+    free(g->fuzzy);
     free(g->provinces);
     free(g);
 }
@@ -722,17 +778,15 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     best = max + 1;
     const entry_t *cand[16];
     size_t n = 0;
-    unsigned char hist[36];
+    unsigned char hist[48];
     histogram(key, hist);
-    for (size_t i = 0; i < g->nentries; i++) {
-        const entry_t *e = &g->entries[i];
-        if (abs((int)e->len - (int)len) > max)
+    size_t lo = len - (size_t)max, hi = len + (size_t)max + 1;
+    if (hi > FUZZY_LENGTHS)
+        hi = FUZZY_LENGTHS;
+    for (size_t i = g->fuzzy_start[lo]; i < g->fuzzy_start[hi]; i++) {
+        if (hist_distance(g->fuzzy[i].hist, hist) > 2 * max)
             continue;
-        int diff = 0;
-        for (int b = 0; b < 36 && diff <= 2 * max; b++)
-            diff += abs((int)e->hist[b] - (int)hist[b]);
-        if (diff > 2 * max)
-            continue;
+        const entry_t *e = &g->entries[g->fuzzy[i].entry];
         int d = im_edit_distance(key, e->key, best);
         if (d < best) {
             best = d;
