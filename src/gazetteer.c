@@ -166,6 +166,13 @@ static int skel_cmp(const void *a, const void *b)
     return c ? c : x < y ? -1 : x > y;
 }
 
+/* A key's length as the fuzzy index files it. */
+static size_t key_length(const char *key)
+{
+    size_t len = strlen(key);
+    return len < FUZZY_LENGTHS ? len : FUZZY_LENGTHS - 1;
+}
+
 /* Sorts the names by key, then a second view of them by skeleton, so both
  * exact and transliteration lookups are binary searches. */
 static int index_entries(im_gazetteer_t *g)
@@ -191,17 +198,14 @@ static int index_entries(im_gazetteer_t *g)
      * L or more. */
     size_t *start = g->fuzzy_start;
     memset(start, 0, sizeof g->fuzzy_start);
-    for (size_t i = 0; i < g->nentries; i++) {
-        size_t len = strlen(g->entries[i].key);
-        start[(len < FUZZY_LENGTHS ? len : FUZZY_LENGTHS - 1) + 1]++;
-    }
+    for (size_t i = 0; i < g->nentries; i++)
+        start[key_length(g->entries[i].key) + 1]++;
     for (size_t l = 1; l <= FUZZY_LENGTHS; l++)
         start[l] += start[l - 1];
     size_t next[FUZZY_LENGTHS];
     memcpy(next, start, sizeof next);
     for (size_t i = 0; i < g->nentries; i++) {
-        size_t len = strlen(g->entries[i].key);
-        fuzzy_key_t *f = &fuzzy[next[len < FUZZY_LENGTHS ? len : FUZZY_LENGTHS - 1]++];
+        fuzzy_key_t *f = &fuzzy[next[key_length(g->entries[i].key)]++];
         histogram(g->entries[i].key, f->hist);
         f->entry = (uint32_t)i;
     }
@@ -599,9 +603,8 @@ static void set_match(const im_gazetteer_t *g, const entry_t *e,
  * links (a split, a rename, an aggregate and its parts). */
 static bool districts_related(const im_gazetteer_t *g, size_t a, size_t b)
 {
-    const char *ia = g->districts[a].id, *ib = g->districts[b].id;
-    return a == b || im_gazetteer_is_ancestor(g, ia, ib) ||
-           im_gazetteer_is_ancestor(g, ib, ia);
+    return a == b ||
+           im_gazetteer_related(g, g->districts[a].id, g->districts[b].id);
 }
 
 /* Of two related districts, the one to report: a current unit before a
@@ -1038,6 +1041,13 @@ bool im_gazetteer_is_ancestor(const im_gazetteer_t *g, const char *ancestor,
         if (strcmp(p, ancestor) == 0)
             return true;
     return false;
+}
+
+bool im_gazetteer_related(const im_gazetteer_t *g, const char *a,
+                          const char *b)
+{
+    return strcmp(a, b) == 0 || im_gazetteer_is_ancestor(g, a, b) ||
+           im_gazetteer_is_ancestor(g, b, a);
 }
 
 size_t im_gazetteer_district_count(const im_gazetteer_t *g)

@@ -31,6 +31,10 @@ bool im_gazetteer_district_point(const im_gazetteer_t *gaz, const char *id,
 /* Whether ancestor is reached from id by following parent links. */
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *gaz, const char *ancestor,
                               const char *id);
+/* Whether districts a and b are one, or one lies inside the other through
+ * their history (a split, a rename, an aggregate and its parts). */
+bool im_gazetteer_related(const im_gazetteer_t *gaz, const char *a,
+                          const char *b);
 /* District i (in id order) and its headquarters; false if it has none. */
 size_t im_gazetteer_district_count(const im_gazetteer_t *gaz);
 bool im_gazetteer_district_hq(const im_gazetteer_t *gaz, size_t i,

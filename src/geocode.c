@@ -516,12 +516,6 @@ static void resolve_text(im_geocoder_t *g, const char *text,
     resolve_uncached(g, text, province, m, province_only);
 }
 
-static bool related(const im_gazetteer_t *gaz, const char *a, const char *b)
-{
-    return strcmp(a, b) == 0 || im_gazetteer_is_ancestor(gaz, a, b) ||
-           im_gazetteer_is_ancestor(gaz, b, a);
-}
-
 static int text_precision(const im_match_t *m)
 {
     if (m->town)
@@ -607,7 +601,7 @@ void im_geocode(im_geocoder_t *g, const char *text, const char *province,
         out->precision = inside ? 1 : 2;
         return;
     }
-    if (related(g->gaz, m.district_id, cid)) {
+    if (im_gazetteer_related(g->gaz, m.district_id, cid)) {
         /* Agreement; keep the more specific of the two districts. */
         set_district(g, out, im_gazetteer_is_ancestor(g->gaz, cid, m.district_id)
                                  ? m.district_id : cid);
@@ -679,7 +673,7 @@ void im_geocode_record(im_geocoder_t *g, const char *place,
         resolve_text(g, place, hint ? hint : province, &mp, &po);
         if (mp.method == IM_MATCH_AMBIGUOUS ||
             (mp.method != IM_MATCH_UNMATCHED && mp.district_id &&
-             !related(g->gaz, mp.district_id, md.district_id))) {
+             !im_gazetteer_related(g->gaz, mp.district_id, md.district_id))) {
             im_geocode(g, district, province, has_point, lon, lat, out);
             return;
         }

@@ -44,14 +44,17 @@ static int is_noise(const char *w, size_t len)
     return 0;
 }
 
+/* The bearings of "30km west of X", for im_text_near and
+ * im_locating_words alike. */
+static const char *const bearings[] = {
+    "north", "south", "east", "west", "northeast", "northwest",
+    "southeast", "southwest", NULL};
+
 bool im_text_near(const char *text)
 {
     static const char *const near_words[] = {
         "near", "nearby", "outskirts", "suburbs", "suburb", "vicinity",
         "km", "kms", "kilometres", "kilometers", "mile", "miles", NULL};
-    static const char *const bearings[] = {
-        "north", "south", "east", "west", "northeast", "northwest",
-        "southeast", "southwest", NULL};
     char key[512];
     /* Folded but with every word kept: the noise words are the point. */
     size_t n = 0;
@@ -88,9 +91,6 @@ void im_locating_words(const char *const *words, const size_t *lens, size_t n,
     static const char *const units[] = {
         "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers",
         "mile", "miles", NULL};
-    static const char *const bearings[] = {
-        "north", "south", "east", "west", "northeast", "northwest",
-        "southeast", "southwest", NULL};
     static const char *const links[] = {"of", "from", NULL};
     for (size_t i = 0; i < n; i++) {
         const char *w = words[i];

@@ -327,9 +327,7 @@ bool im_points_stand_in(const im_gazetteer_t *gaz, const char *place,
         im_match_t m;
         im_gazetteer_resolve(gaz, place, province, &m);
         if (m.method != IM_MATCH_AMBIGUOUS && m.has_point && m.district_id &&
-            (!strcmp(m.district_id, district_id) ||
-             im_gazetteer_is_ancestor(gaz, m.district_id, district_id) ||
-             im_gazetteer_is_ancestor(gaz, district_id, m.district_id))) {
+            im_gazetteer_related(gaz, m.district_id, district_id)) {
             *out_lon_deg = m.lon_deg;
             *out_lat_deg = m.lat_deg;
             return true;
