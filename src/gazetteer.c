@@ -25,7 +25,10 @@ typedef struct {
     long pop2017, pop2023;
     double hq_lon, hq_lat;
     bool has_hq;
+    size_t up;          /* parent's index, or NO_DISTRICT */
 } district_t;
+
+#define NO_DISTRICT SIZE_MAX
 
 typedef enum { ENTRY_NAME, ENTRY_ALIAS, ENTRY_PLACE } entry_kind_t;
 
@@ -79,6 +82,29 @@ static const district_t *find_district(const im_gazetteer_t *g, const char *id)
     district_t key = {.id = (char *)id};
     return bsearch(&key, g->districts, g->ndistricts, sizeof key,
                    district_by_id_cmp);
+}
+
+/* Each district's parent as an index, once the districts are sorted, so
+ * that walking up the history costs no string comparisons. */
+static void link_parents(im_gazetteer_t *g)
+{
+    for (size_t i = 0; i < g->ndistricts; i++) {
+        district_t *d = &g->districts[i];
+        const district_t *p = d->parent ? find_district(g, d->parent) : NULL;
+        d->up = p ? (size_t)(p - g->districts) : NO_DISTRICT;
+    }
+}
+
+/* Whether anc is an ancestor of d; chains are short, and the depth bound
+ * keeps a cycle in a broken table from looping. */
+static bool ancestor_of(const im_gazetteer_t *g, size_t anc, size_t d)
+{
+    int depth = 0;
+    for (size_t p = g->districts[d].up; p != NO_DISTRICT && depth < 16;
+         p = g->districts[p].up, depth++)
+        if (p == anc)
+            return true;
+    return false;
 }
 
 static void histogram(const char *key, unsigned char *hist)
@@ -317,6 +343,7 @@ static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
     }
     qsort(g->districts, g->ndistricts, sizeof *g->districts,
           district_by_id_cmp);
+    link_parents(g);
     for (size_t i = 1; i < g->ndistricts; i++)
         if (strcmp(g->districts[i - 1].id, g->districts[i].id) == 0) {
             st = im_error(ctx, IM_ERR_DATA, "%s: id: '%s' appears twice",
@@ -537,14 +564,20 @@ void im_gazetteer_free(im_gazetteer_t *g)
     free(g);
 }
 
+static const char *province_by_key(const im_gazetteer_t *g, const char *key)
+{
+    for (size_t i = 0; i < g->nprovinces; i++)
+        if (g->provinces[i].key[0] == key[0] &&
+            strcmp(g->provinces[i].key, key) == 0)
+            return g->provinces[i].name;
+    return NULL;
+}
+
 const char *im_gazetteer_province(const im_gazetteer_t *g, const char *text)
 {
     char key[256];
     im_normalize(text, key, sizeof key);
-    for (size_t i = 0; i < g->nprovinces; i++)
-        if (strcmp(g->provinces[i].key, key) == 0)
-            return g->provinces[i].name;
-    return NULL;
+    return province_by_key(g, key);
 }
 
 const char *im_gazetteer_parent(const im_gazetteer_t *g, const char *id)
@@ -603,8 +636,7 @@ static void set_match(const im_gazetteer_t *g, const entry_t *e,
  * links (a split, a rename, an aggregate and its parts). */
 static bool districts_related(const im_gazetteer_t *g, size_t a, size_t b)
 {
-    return a == b ||
-           im_gazetteer_related(g, g->districts[a].id, g->districts[b].id);
+    return a == b || ancestor_of(g, a, b) || ancestor_of(g, b, a);
 }
 
 /* Of two related districts, the one to report: a current unit before a
@@ -617,7 +649,24 @@ static bool prefer_district(const im_gazetteer_t *g, size_t a, size_t b)
     bool cb = strcmp(g->districts[b].status, "former") != 0;
     if (ca != cb)
         return ca;
-    return im_gazetteer_is_ancestor(g, g->districts[b].id, g->districts[a].id);
+    return ancestor_of(g, b, a);
+}
+
+/* The candidates a lookup may answer with: those in the hinted province
+ * and, once the rest of the text has named a district, only those
+ * related to it ("Dasht, Mastung" is the Dasht of Mastung, not of Kech). */
+typedef struct {
+    const char *province;
+    size_t within;      /* a district's index, or NO_DISTRICT */
+} scope_t;
+
+static bool in_scope(const im_gazetteer_t *g, const entry_t *e,
+                     const scope_t *sc)
+{
+    if (sc->province && strcmp(g->districts[e->district].province, sc->province))
+        return false;
+    return sc->within == NO_DISTRICT ||
+           districts_related(g, e->district, sc->within);
 }
 
 /* Chooses among candidate entries for one key: the best kind wins; two
@@ -626,13 +675,13 @@ static bool prefer_district(const im_gazetteer_t *g, size_t a, size_t b)
  * town Wana is the HQ of both the former South Waziristan and the current
  * Lower South Waziristan, and either contains the other. */
 static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
-                 const char *province, im_match_method_t method, double score,
+                 const scope_t *sc, im_match_method_t method, double score,
                  im_match_t *out)
 {
     const entry_t *best = NULL, *other = NULL;
     for (size_t i = 0; i < n; i++) {
         const entry_t *e = cand[i];
-        if (province && strcmp(g->districts[e->district].province, province))
+        if (!in_scope(g, e, sc))
             continue;
         if (!best || e->kind < best->kind)
             best = e;
@@ -645,8 +694,7 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
         return false;
     for (size_t i = 0; i < n && !other; i++) {
         const entry_t *e = cand[i];
-        if (e->kind == best->kind &&
-            !(province && strcmp(g->districts[e->district].province, province)) &&
+        if (e->kind == best->kind && in_scope(g, e, sc) &&
             !districts_related(g, e->district, best->district))
             other = e;
     }
@@ -676,7 +724,7 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
 }
 
 static bool lookup_key(const im_gazetteer_t *g, const char *key,
-                       const char *province, im_match_t *out)
+                       const scope_t *sc, im_match_t *out)
 {
     size_t lo = 0, hi = g->nentries;
     while (lo < hi) {
@@ -691,50 +739,85 @@ static bool lookup_key(const im_gazetteer_t *g, const char *key,
     for (size_t i = lo; i < g->nentries && n < 16 &&
                         strcmp(g->entries[i].key, key) == 0; i++)
         cand[n++] = &g->entries[i];
-    return n && pick(g, cand, n, province, 0, 0, out);
+    return n && pick(g, cand, n, sc, 0, 0, out);
 }
 
-/* Tries every run of words in key, longest first, so "10 attacks on the
- * outskirts of quetta" still finds "quetta". */
-static bool lookup_words(const im_gazetteer_t *g, const char *key,
-                         const char *province, im_match_t *out)
+#define MAX_WORDS 32
+
+/* The words of a normalised key, and which of them only say how far and
+ * which way. */
+typedef struct {
+    const char *at[MAX_WORDS];
+    size_t len[MAX_WORDS];
+    bool locating[MAX_WORDS];
+    size_t n;
+} words_t;
+
+static void split_words(const char *key, words_t *w)
 {
-    const char *words[32];
-    size_t lens[32], nw = 0;
-    for (const char *p = key; *p && nw < 32;) {
-        words[nw] = p;
+    w->n = 0;
+    for (const char *p = key; *p && w->n < MAX_WORDS;) {
+        w->at[w->n] = p;
         while (*p && *p != ' ')
             p++;
-        lens[nw] = (size_t)(p - words[nw]);
-        nw++;
+        w->len[w->n] = (size_t)(p - w->at[w->n]);
+        w->n++;
         while (*p == ' ')
             p++;
     }
-    bool locating[32];
-    im_locating_words(words, lens, nw, locating);
-    for (size_t span = nw; span >= 1; span--)
-        for (size_t s = 0; s + span <= nw; s++) {
-            size_t len = (size_t)(words[s + span - 1] + lens[s + span - 1] -
-                                  words[s]);
+    im_locating_words(w->at, w->len, w->n, w->locating);
+}
+
+/* Copies words s .. s + span - 1 into sub; false if they do not fit. */
+static bool span_text(const words_t *w, size_t s, size_t span, char *sub,
+                      size_t n)
+{
+    size_t len = (size_t)(w->at[s + span - 1] + w->len[s + span - 1] - w->at[s]);
+    if (len >= n)
+        return false;
+    memcpy(sub, w->at[s], len);
+    sub[len] = '\0';
+    return true;
+}
+
+/* Words that join names ("Tangi and Charsadda", "Jamrud in Khyber")
+ * and are not part of one. */
+static bool joining_word(const char *w, size_t len)
+{
+    return (len == 3 && memcmp(w, "and", 3) == 0) ||
+           (len == 2 && (memcmp(w, "or", 2) == 0 || memcmp(w, "in", 2) == 0));
+}
+
+/* Tries every run of words in key, longest first, so "10 attacks on the
+ * outskirts of quetta" still finds "quetta".  used (may be NULL) gets
+ * the words of the name found. */
+static bool lookup_words(const im_gazetteer_t *g, const char *key,
+                         const scope_t *sc, im_match_t *out, bool *used)
+{
+    words_t w;
+    split_words(key, &w);
+    for (size_t span = w.n; span >= 1; span--)
+        for (size_t s = 0; s + span <= w.n; s++) {
             char sub[256];
-            if (len >= sizeof sub)
+            if (!span_text(&w, s, span, sub, sizeof sub) ||
+                !lookup_key(g, sub, sc, out))
                 continue;
-            memcpy(sub, words[s], len);
-            sub[len] = '\0';
-            if (lookup_key(g, sub, province, out)) {
-                /* Some words unexplained: the name may be part of
-                 * another's ("Khar Kalay"), so the score falls with the
-                 * share of the text the name covers, as in search. */
-                size_t rest = 0;
-                for (size_t i = 0; i < nw; i++)
-                    if ((i < s || i >= s + span) && !locating[i])
-                        rest += lens[i] + 1;
-                if (rest) {
-                    out->partial = true;
-                    out->score *= 0.5 + 0.5 * (double)len / (double)(len + rest);
-                }
-                return true;
+            /* Some words unexplained: the name may be part of another's
+             * ("Khar Kalay"), so the score falls with the share of the
+             * text the name covers, as in search. */
+            size_t rest = 0, len = strlen(sub);
+            for (size_t i = 0; i < w.n; i++) {
+                bool in = i >= s && i < s + span;
+                if (used)
+                    used[i] = in;
+                if (!in && !w.locating[i] && !joining_word(w.at[i], w.len[i]))
+                    rest += w.len[i] + 1;
             }
+            if (rest) {
+                out->partial = true;
+                out->score *= 0.5 + 0.5 * (double)len / (double)(len + rest);
+            }
+            return true;
         }
     return false;
 }
@@ -744,7 +827,7 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
  * runs only for text that no name matched exactly.  Short keys and
  * skeletons match too much to mean anything. */
 static bool lookup_skeleton(const im_gazetteer_t *g, const char *key,
-                            const char *province, im_match_t *out)
+                            const scope_t *sc, im_match_t *out)
 {
     char skel[256];
     im_skeleton(key, skel, sizeof skel);
@@ -763,14 +846,14 @@ static bool lookup_skeleton(const im_gazetteer_t *g, const char *key,
     for (size_t i = lo; i < g->nentries && n < 16 &&
                         strcmp(g->by_skel[i]->skel, skel) == 0; i++)
         cand[n++] = g->by_skel[i];
-    return n && pick(g, cand, n, province, IM_MATCH_FUZZY, 0.75, out);
+    return n && pick(g, cand, n, sc, IM_MATCH_FUZZY, 0.75, out);
 }
 
 /* Nearest names within a small edit distance: at most one edit in seven
  * letters.  Short names get none: "Maidan" and "Mardan", "Jandol" and
  * "Jandola" are different places one letter apart. */
 static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
-                         const char *province, im_match_t *out)
+                         const scope_t *sc, im_match_t *out)
 {
     size_t len = strlen(key);
     if (len < 7)
@@ -804,13 +887,149 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     /* Keep the distance proportionate: 2 edits need 14 letters. */
     if (best * 7 > (int)len)
         return false;
-    return pick(g, cand, n, province, IM_MATCH_FUZZY, score, out);
+    return pick(g, cand, n, sc, IM_MATCH_FUZZY, score, out);
 }
 
-static bool resolve_in(const im_gazetteer_t *g, const char *text,
-                       const char *key, const char *province, im_match_t *out)
+/* A district the rest of the text names besides the place resolved. */
+typedef struct {
+    size_t district;
+    im_match_t m;
+    bool reference;   /* "30 km from Quetta": where it is measured from */
+} claim_t;
+
+#define MAX_CLAIMS 8
+
+/* The district names (a district's own name or variant, not a town's)
+ * among the words still free, longest first; the words of each, and of
+ * any province's name, are then no longer free.  A province's name is
+ * read whole, so "Khyber Pakhtunkhwa" does not name Khyber. */
+static size_t find_claims(const im_gazetteer_t *g, const words_t *w,
+                          bool *free_, const char *province, bool reference,
+                          claim_t *out, size_t max)
 {
-    if (lookup_key(g, key, province, out)) {
+    scope_t sc = {province, NO_DISTRICT};
+    size_t n = 0;
+    for (size_t span = w->n; span >= 1; span--)
+        for (size_t s = 0; s + span <= w->n; s++) {
+            bool all_free = true;
+            for (size_t i = s; i < s + span; i++)
+                all_free = all_free && free_[i];
+            char sub[256];
+            im_match_t m = {0};
+            if (!all_free || !span_text(w, s, span, sub, sizeof sub))
+                continue;
+            bool named = province_by_key(g, sub) != NULL;
+            if (!named && lookup_key(g, sub, &sc, &m) &&
+                (m.method == IM_MATCH_EXACT || m.method == IM_MATCH_ALIAS)) {
+                named = true;
+                if (n < max) {
+                    out[n].district =
+                        (size_t)(find_district(g, m.district_id) - g->districts);
+                    out[n].m = m;
+                    out[n].reference = reference;
+                    n++;
+                }
+            }
+            for (size_t i = s; named && i < s + span; i++)
+                free_[i] = false;
+        }
+    return n;
+}
+
+/* Compound text whose first part resolved to *out: the other parts, and
+ * the words of that part the name did not use, may name a district as
+ * well.  "Dasht, Mastung" settles which Dasht; "Karachi, Keamari" names
+ * the part of the whole; "Hayatabad, Charsadda" or "Quetta and Mastung"
+ * names two districts, and the answer is ambiguous rather than the first
+ * one silently.  A district named as a point of reference ("Mastung - 30
+ * km from Quetta") may settle an ambiguity but is not a second answer. */
+static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
+                   size_t first, const char *first_key, const bool *used,
+                   const scope_t *sc, im_match_t *out)
+{
+    claim_t claims[MAX_CLAIMS];
+    size_t nc = 0;
+    words_t fw;
+    bool first_free[MAX_WORDS];
+    split_words(first_key, &fw);
+    for (size_t k = 0; k < fw.n; k++)
+        first_free[k] = !used[k];
+    nc = find_claims(g, &fw, first_free, sc->province,
+                     im_text_near(parts[first]), claims, MAX_CLAIMS);
+    for (size_t i = first + 1; i < np && nc < MAX_CLAIMS; i++) {
+        char pk[256];
+        im_normalize(parts[i], pk, sizeof pk);
+        words_t w;
+        split_words(pk, &w);
+        bool free_[MAX_WORDS];
+        for (size_t k = 0; k < w.n; k++)
+            free_[k] = true;
+        nc += find_claims(g, &w, free_, sc->province, im_text_near(parts[i]),
+                          claims + nc, MAX_CLAIMS - nc);
+    }
+    scope_t narrow = *sc;
+    if (out->method == IM_MATCH_AMBIGUOUS) {
+        for (int pass = 0; pass < 2 && narrow.within == NO_DISTRICT; pass++)
+            for (size_t c = 0; c < nc && narrow.within == NO_DISTRICT; c++) {
+                scope_t try = {sc->province, claims[c].district};
+                im_match_t m = {0};
+                if (claims[c].reference == (pass == 1) &&
+                    lookup_words(g, first_key, &try, &m, NULL) &&
+                    m.method != IM_MATCH_AMBIGUOUS)
+                    narrow = try;
+            }
+        if (narrow.within == NO_DISTRICT)
+            return;
+    } else {
+        size_t x = (size_t)(find_district(g, out->district_id) - g->districts);
+        for (size_t c = 0; c < nc; c++) {
+            if (claims[c].reference)
+                continue;
+            if (!districts_related(g, x, claims[c].district)) {
+                out->method = IM_MATCH_AMBIGUOUS;
+                out->score = 0.5;
+                out->other_id = g->districts[claims[c].district].id;
+                return;
+            }
+            if (prefer_district(g, claims[c].district, x)) {
+                bool near = out->near;
+                *out = claims[c].m;
+                out->near = near;
+                return;
+            }
+        }
+    }
+    /* Words that name the district again, or the province, explain the
+     * text as well as the name does and do not make it partial. */
+    bool explained = false;
+    for (size_t k = 0; k < fw.n; k++)
+        explained = explained || (!used[k] && !first_free[k]);
+    if (narrow.within == NO_DISTRICT && !(out->partial && explained))
+        return;
+    char rest[256];
+    size_t o = 0;
+    for (size_t k = 0; k < fw.n; k++)
+        if ((used[k] || first_free[k]) && o + fw.len[k] + 2 < sizeof rest) {
+            if (o)
+                rest[o++] = ' ';
+            memcpy(rest + o, fw.at[k], fw.len[k]);
+            o += fw.len[k];
+        }
+    rest[o] = '\0';
+    bool near = out->near;
+    im_match_t m = {0};
+    if (lookup_words(g, rest, &narrow, &m, NULL)) {
+        *out = m;
+        out->near = near;
+    }
+}
+
+#define MAX_PARTS 16
+
+static bool resolve_in(const im_gazetteer_t *g, const char *text,
+                       const char *key, const scope_t *sc, im_match_t *out)
+{
+    if (lookup_key(g, key, sc, out)) {
         out->near = im_text_near(text);
         return true;
     }
@@ -820,17 +1039,22 @@ static bool resolve_in(const im_gazetteer_t *g, const char *text,
      * Miranshah" is in Datta Khel. */
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
-    for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save); part;
-         part = strtok_r(NULL, ",;/()-", &save)) {
+    char *parts[MAX_PARTS];
+    size_t np = 0;
+    for (char *save = NULL, *part = strtok_r(buf, ",;/()-", &save);
+         part && np < MAX_PARTS; part = strtok_r(NULL, ",;/()-", &save))
+        parts[np++] = part;
+    for (size_t i = 0; i < np; i++) {
         char pk[256];
-        im_normalize(part, pk, sizeof pk);
-        if (pk[0] && lookup_words(g, pk, province, out)) {
-            out->near = im_text_near(part);
+        bool used[MAX_WORDS];
+        im_normalize(parts[i], pk, sizeof pk);
+        if (pk[0] && lookup_words(g, pk, sc, out, used)) {
+            out->near = im_text_near(parts[i]);
+            settle(g, parts, np, i, pk, used, sc, out);
             return true;
         }
     }
-    if (lookup_skeleton(g, key, province, out) ||
-        lookup_fuzzy(g, key, province, out)) {
+    if (lookup_skeleton(g, key, sc, out) || lookup_fuzzy(g, key, sc, out)) {
         out->near = im_text_near(text);
         return true;
     }
@@ -841,9 +1065,9 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
                           const char *province_hint, im_match_t *out)
 {
     memset(out, 0, sizeof *out);
-    const char *province = NULL;
+    scope_t sc = {NULL, NO_DISTRICT};
     if (province_hint && *province_hint)
-        province = im_gazetteer_province(g, province_hint);
+        sc.province = im_gazetteer_province(g, province_hint);
 
     char key[256];
     im_normalize(text, key, sizeof key);
@@ -852,7 +1076,7 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
     /* A name found only outside the hinted province stays unmatched: the
      * names it would find there are mostly other places (a Qambar village
      * in Swat is not Qambar in Sindh). */
-    resolve_in(g, text, key, province, out);
+    resolve_in(g, text, key, &sc, out);
 }
 
 /* The district an analyst's places file names: an id ("kp-khyber"), or
@@ -869,7 +1093,8 @@ static bool places_district(const im_gazetteer_t *g, const char *text,
         char key[256];
         im_normalize(text, key, sizeof key);
         im_match_t m = {0};
-        if (!key[0] || !lookup_key(g, key, province, &m))
+        scope_t sc = {province, NO_DISTRICT};
+        if (!key[0] || !lookup_key(g, key, &sc, &m))
             return false;
         if (m.method == IM_MATCH_AMBIGUOUS) {
             *out_other = m.other_id;
@@ -1035,12 +1260,9 @@ bool im_gazetteer_district_point(const im_gazetteer_t *g, const char *id,
 bool im_gazetteer_is_ancestor(const im_gazetteer_t *g, const char *ancestor,
                               const char *id)
 {
-    int depth = 0;
-    for (const char *p = im_gazetteer_parent(g, id); p && depth < 16;
-         p = im_gazetteer_parent(g, p), depth++)
-        if (strcmp(p, ancestor) == 0)
-            return true;
-    return false;
+    const district_t *a = find_district(g, ancestor), *d = find_district(g, id);
+    return a && d &&
+           ancestor_of(g, (size_t)(a - g->districts), (size_t)(d - g->districts));
 }
 
 bool im_gazetteer_related(const im_gazetteer_t *g, const char *a,
@@ -1183,6 +1405,7 @@ void im_gazetteer_index_districts(im_gazetteer_t *g)
 {
     qsort(g->districts, g->ndistricts, sizeof *g->districts,
           district_by_id_cmp);
+    link_parents(g);
 }
 
 int im_gazetteer_push_name(im_gazetteer_t *g, const char *key,

@@ -11,12 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const noise_words[] = {
-    "district", "distt", "dist", "agency", "tehsil", "tahsil", "taluka",
-    "taluqa", "town", "city",
-    "cantt", "cantonment", "village", "area", "areas", "near", "the",
-    "outskirts", "suburbs", "vicinity", "division", "province", NULL,
+/* Words with their lengths, so that testing one reads few bytes. */
+typedef struct {
+    const char *s;
+    size_t len;
+} word_t;
+#define W(lit) {lit, sizeof lit - 1}
+
+static const word_t noise_words[] = {
+    W("district"), W("distt"), W("dist"), W("agency"), W("tehsil"),
+    W("tahsil"), W("taluka"), W("taluqa"), W("town"), W("city"),
+    W("cantt"), W("cantonment"), W("village"), W("area"), W("areas"),
+    W("near"), W("the"), W("outskirts"), W("suburbs"), W("vicinity"),
+    W("division"), W("province"), {NULL, 0},
 };
+
+static bool word_in(const char *w, size_t len, const word_t *list)
+{
+    for (int i = 0; list[i].s; i++)
+        if (list[i].len == len && list[i].s[0] == w[0] &&
+            memcmp(list[i].s, w, len) == 0)
+            return true;
+    return false;
+}
 
 /* ASCII letter for a two-byte UTF-8 Latin-1 or Latin Extended-A code point
  * (U+00C0..U+017F), or 0 for anything else. */
@@ -36,62 +53,51 @@ static char fold_latin(unsigned cp)
     return 0;
 }
 
-static int is_noise(const char *w, size_t len)
-{
-    for (int i = 0; noise_words[i]; i++)
-        if (strlen(noise_words[i]) == len && memcmp(noise_words[i], w, len) == 0)
-            return 1;
-    return 0;
-}
-
 /* The bearings of "30km west of X", for im_text_near and
  * im_locating_words alike. */
-static const char *const bearings[] = {
-    "north", "south", "east", "west", "northeast", "northwest",
-    "southeast", "southwest", NULL};
+static const word_t bearings[] = {
+    W("north"), W("south"), W("east"), W("west"), W("northeast"),
+    W("northwest"), W("southeast"), W("southwest"), {NULL, 0}};
 
 bool im_text_near(const char *text)
 {
-    static const char *const near_words[] = {
-        "near", "nearby", "outskirts", "suburbs", "suburb", "vicinity",
-        "km", "kms", "kilometres", "kilometers", "mile", "miles", NULL};
-    char key[512];
+    static const word_t near_words[] = {
+        W("near"), W("nearby"), W("outskirts"), W("suburbs"), W("suburb"),
+        W("vicinity"), W("km"), W("kms"), W("kilometres"), W("kilometers"),
+        W("mile"), W("miles"), {NULL, 0}};
     /* Folded but with every word kept: the noise words are the point. */
-    size_t n = 0;
-    for (const unsigned char *s = (const unsigned char *)(text ? text : "");
-         *s && n + 1 < sizeof key; s++)
-        key[n++] = *s < 0x80 && isalpha(*s) ? (char)tolower(*s) : ' ';
-    key[n] = '\0';
-    char prev[16] = "";
-    for (char *save = NULL, *w = strtok_r(key, " ", &save); w;
-         w = strtok_r(NULL, " ", &save)) {
-        for (int i = 0; near_words[i]; i++)
-            if (!strcmp(w, near_words[i]))
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    char word[16];
+    size_t len = 0;
+    bool prev_bearing = false;
+    for (;; s++) {
+        if (*s < 0x80 && isalpha(*s)) {
+            if (len < sizeof word)
+                word[len] = (char)tolower(*s);
+            len++;
+            continue;
+        }
+        if (len && len <= sizeof word) {
+            if (word_in(word, len, near_words) ||
+                (prev_bearing && len == 2 && memcmp(word, "of", 2) == 0))
                 return true;
-        if (!strcmp(w, "of"))
-            for (int i = 0; bearings[i]; i++)
-                if (!strcmp(prev, bearings[i]))
-                    return true;
-        snprintf(prev, sizeof prev, "%s", w);
+            prev_bearing = word_in(word, len, bearings);
+        } else if (len) {
+            prev_bearing = false;   /* a word too long to be one of these */
+        }
+        len = 0;
+        if (!*s)
+            return false;
     }
-    return false;
-}
-
-static bool word_in(const char *w, size_t len, const char *const *list)
-{
-    for (int i = 0; list[i]; i++)
-        if (strlen(list[i]) == len && memcmp(list[i], w, len) == 0)
-            return true;
-    return false;
 }
 
 void im_locating_words(const char *const *words, const size_t *lens, size_t n,
                        bool *out)
 {
-    static const char *const units[] = {
-        "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers",
-        "mile", "miles", NULL};
-    static const char *const links[] = {"of", "from", NULL};
+    static const word_t units[] = {
+        W("km"), W("kms"), W("kilometre"), W("kilometres"), W("kilometer"),
+        W("kilometers"), W("mile"), W("miles"), {NULL, 0}};
+    static const word_t links[] = {W("of"), W("from"), {NULL, 0}};
     for (size_t i = 0; i < n; i++) {
         const char *w = words[i];
         size_t len = lens[i], d = 0;
@@ -168,7 +174,7 @@ void im_normalize(const char *text, char *out, size_t n)
             size_t len = (size_t)(p - w);
             while (*p == ' ')
                 p++;
-            if (!keep_noise && is_noise(w, len))
+            if (!keep_noise && word_in(w, len, noise_words))
                 continue;
             int single = len == 1;
             if (o && !(single && prev_single) && o + 1 < n)

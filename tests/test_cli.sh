@@ -211,6 +211,10 @@ grep -q '^2,"Tangi, Charsadda District",KPK,,,Charsadda,Khyber Pakhtunkhwa,place
 grep -q '^3,Peshawar,,30.25,66.95,Quetta,Balochistan,conflict,' "$tmp/out.csv" || fail "geocode row 3: $(sed -n 4p "$tmp/out.csv")"
 grep -q '^4,,,34.53,69.17,,,unmatched,0.00,$' "$tmp/out.csv" || fail "geocode row 4: $(sed -n 5p "$tmp/out.csv")"
 grep -q '^5,Sindh,,,,,Sindh,unmatched,0.00,3$' "$tmp/out.csv" || fail "geocode row 5: $(sed -n 6p "$tmp/out.csv")"
+# "-o -" writes the same rows to standard output, and no file named "-".
+(cd "$tmp" && "$bin" geocode in.csv -o - > piped.csv) || fail "geocode -o - exited non-zero"
+cmp -s "$tmp/piped.csv" "$tmp/out.csv" || fail "geocode -o -: $(head -3 "$tmp/piped.csv")"
+[ ! -e "$tmp/-" ] || fail "geocode -o - wrote a file named '-'"
 printf 'place,lat,lon\nQuetta,north,66.9\n' > "$tmp/badgeo.csv"
 # A district column (found by its usual names, or named) is the fallback
 # for a village the gazetteer does not list, and wins over a namesake.

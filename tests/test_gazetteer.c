@@ -180,6 +180,22 @@ int main(void)
     CHECK(longer.partial && longer.score < plain.score, "longer name: %.2f",
           longer.score);
 
+    /* Text naming a place and another district names both candidates. */
+    im_match_t two;
+    im_gazetteer_resolve(gaz, "Hayatabad, Charsadda", NULL, &two);
+    CHECK(two.method == IM_MATCH_AMBIGUOUS && two.district_id && two.other_id &&
+              !strcmp(two.district_id, "kp-peshawar") &&
+              !strcmp(two.other_id, "kp-charsadda"),
+          "Hayatabad, Charsadda: %s %s or %s", im_match_method_name(two.method),
+          two.district_id ? two.district_id : "-",
+          two.other_id ? two.other_id : "-");
+    /* A district that only repeats the place's own does not make the
+     * match partial. */
+    im_match_t own;
+    im_gazetteer_resolve(gaz, "Sehwan, Jamshoro", NULL, &own);
+    CHECK(own.score == plain.score && !own.partial, "Sehwan, Jamshoro: %.2f",
+          own.score);
+
     places_checks(ctx, gaz);
 
     /* Province names and abbreviations. */

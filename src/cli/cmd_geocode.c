@@ -24,7 +24,7 @@ static const char help[] =
     "unmatched), match_score (0-1) and precision (1 the place itself, 2 near\n"
     "it, 3 only the district or province; empty when unmatched).\n"
     "\n"
-    "  -o, --output FILE          output CSV\n"
+    "  -o, --output FILE          output CSV (- for standard output)\n"
     "  --place-column NAME        place text (default: place, city, location)\n"
     "  --lat-column NAME          latitude (default: lat, latitude)\n"
     "  --lon-column NAME          longitude (default: lon, longitude, lng)\n"
@@ -306,7 +306,12 @@ int cmd_geocode(int argc, char **argv)
                           "--lat-column/--lon-column",
                           a.input);
     }
-    if (!st) {
+    /* "-" is standard output, for a pipe; a file is written beside its
+     * name and renamed, so a failed run leaves no half-written file. */
+    bool to_stdout = !strcmp(a.output, "-");
+    if (!st && to_stdout) {
+        f = stdout;
+    } else if (!st) {
         size_t n = strlen(a.output) + 16;
         tmp = malloc(n);
         if (tmp)
@@ -318,13 +323,13 @@ int cmd_geocode(int argc, char **argv)
     }
     if (!st)
         st = geocode_rows(ctx, geo, csv, f, col);
-    if (f && fclose(f) && !st)
+    if (f && (to_stdout ? fflush(f) : fclose(f)) && !st)
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", a.output,
                       strerror(errno));
-    if (!st && rename(tmp, a.output))
+    if (!st && !to_stdout && rename(tmp, a.output))
         st = im_error(ctx, IM_ERR_IO, "cannot write '%s': %s", a.output,
                       strerror(errno));
-    if (st && f)
+    if (st && f && !to_stdout)
         unlink(tmp);
     if (st)
         cli_error("geocode", "%s", im_ctx_errmsg(ctx));
