@@ -26,6 +26,7 @@ typedef struct {
     double hq_lon, hq_lat;
     bool has_hq;
     size_t up;          /* parent's index, or NO_DISTRICT */
+    bool named_after_hq;  /* "Dera Ismail Khan": any name of it names the town */
 } district_t;
 
 #define NO_DISTRICT SIZE_MAX
@@ -85,13 +86,18 @@ static const district_t *find_district(const im_gazetteer_t *g, const char *id)
 }
 
 /* Each district's parent as an index, once the districts are sorted, so
- * that walking up the history costs no string comparisons. */
-static void link_parents(im_gazetteer_t *g)
+ * that walking up the history costs no string comparisons; and whether
+ * the district bears its headquarters town's name. */
+static void link_districts(im_gazetteer_t *g)
 {
     for (size_t i = 0; i < g->ndistricts; i++) {
         district_t *d = &g->districts[i];
         const district_t *p = d->parent ? find_district(g, d->parent) : NULL;
         d->up = p ? (size_t)(p - g->districts) : NO_DISTRICT;
+        char name[256], hq[256];
+        im_normalize(d->name, name, sizeof name);
+        im_normalize(d->hq ? d->hq : "", hq, sizeof hq);
+        d->named_after_hq = d->has_hq && name[0] && strcmp(name, hq) == 0;
     }
 }
 
@@ -343,7 +349,7 @@ static im_status_t load_districts(im_ctx_t *ctx, im_gazetteer_t *g,
     }
     qsort(g->districts, g->ndistricts, sizeof *g->districts,
           district_by_id_cmp);
-    link_parents(g);
+    link_districts(g);
     for (size_t i = 1; i < g->ndistricts; i++)
         if (strcmp(g->districts[i - 1].id, g->districts[i].id) == 0) {
             st = im_error(ctx, IM_ERR_DATA, "%s: id: '%s' appears twice",
@@ -715,6 +721,15 @@ static bool pick(const im_gazetteer_t *g, const entry_t *const *cand, size_t n,
             out->lat_deg = cand[i]->lat;
             out->has_point = true;
         }
+    /* So does any other name of it: "Nowshehra" and "Dera Ismial Khan"
+     * are the towns as well as the districts, as "Kuram Agency" is not. */
+    const district_t *d = &g->districts[best->district];
+    if (!out->town && best->kind == ENTRY_ALIAS && d->named_after_hq) {
+        out->town = true;
+        out->lon_deg = d->hq_lon;
+        out->lat_deg = d->hq_lat;
+        out->has_point = true;
+    }
     if (other) {
         out->method = IM_MATCH_AMBIGUOUS;
         out->score = 0.5;
@@ -1026,11 +1041,21 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
 
 #define MAX_PARTS 16
 
+/* "Peshawar District" is the district, not the town it is named after;
+ * "Datta Khel District", a place's name, is still the place. */
+static void district_named(const char *text, im_match_t *out)
+{
+    if ((out->method == IM_MATCH_EXACT || out->method == IM_MATCH_ALIAS) &&
+        out->town && im_text_says_district(text))
+        out->town = false;
+}
+
 static bool resolve_in(const im_gazetteer_t *g, const char *text,
                        const char *key, const scope_t *sc, im_match_t *out)
 {
     if (lookup_key(g, key, sc, out)) {
         out->near = im_text_near(text);
+        district_named(text, out);
         return true;
     }
     /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
@@ -1051,6 +1076,7 @@ static bool resolve_in(const im_gazetteer_t *g, const char *text,
         if (pk[0] && lookup_words(g, pk, sc, out, used)) {
             out->near = im_text_near(parts[i]);
             settle(g, parts, np, i, pk, used, sc, out);
+            district_named(parts[i], out);
             return true;
         }
     }
@@ -1405,7 +1431,7 @@ void im_gazetteer_index_districts(im_gazetteer_t *g)
 {
     qsort(g->districts, g->ndistricts, sizeof *g->districts,
           district_by_id_cmp);
-    link_parents(g);
+    link_districts(g);
 }
 
 int im_gazetteer_push_name(im_gazetteer_t *g, const char *key,

@@ -91,6 +91,25 @@ bool im_text_near(const char *text)
     }
 }
 
+bool im_text_says_district(const char *text)
+{
+    static const word_t unit_words[] = {
+        W("district"), W("distt"), W("dist"), W("agency"), {NULL, 0}};
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    while (*s) {
+        while (*s && !(*s < 0x80 && isalpha(*s)))
+            s++;
+        char word[16];
+        size_t len = 0;
+        for (; *s < 0x80 && isalpha(*s); s++, len++)
+            if (len < sizeof word)
+                word[len] = (char)tolower(*s);
+        if (len && len <= sizeof word && word_in(word, len, unit_words))
+            return true;
+    }
+    return false;
+}
+
 void im_locating_words(const char *const *words, const size_t *lens, size_t n,
                        bool *out)
 {

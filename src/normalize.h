@@ -30,6 +30,9 @@ void im_skeleton(const char *key, char *out, size_t n);
  * from") or a bearing ("west of"). */
 bool im_text_near(const char *text);
 
+/* Whether text calls the name a district ("Peshawar District", "Kurram
+ * Agency"): the district, then, not the town it is named after. */
+bool im_text_says_district(const char *text);
 /* Marks (out[i]) the words of a normalised key that only say how far and
  * which way: "10", "km", "30km", "north" before "of", and the "of" or
  * "from" after them, as in "10 km north of X" or "5 miles from X". */
