@@ -199,6 +199,19 @@ grep -q '^D.I.Khan,kp-dera-ismail-khan,Dera Ismail Khan,Khyber Pakhtunkhwa,alias
 grep -q '^Sehwan town,sd-jamshoro,Jamshoro,Sindh,place' "$tmp/stdout" \
   || fail "Sehwan lookup: $(cat "$tmp/stdout")"
 grep -q '^Atlantis,,,,unmatched' "$tmp/stdout" || fail "Atlantis lookup: $(cat "$tmp/stdout")"
+# Options may follow the texts; an ambiguous answer names both districts
+# and no position.
+expect 0 "" -- "$bin" gazetteer lookup Dasht "Dasht, Mastung" --province Balochistan
+grep -q '^Dasht,ba-kech or ba-mastung,Kech or Mastung,Balochistan,ambiguous,0.50,,$' "$tmp/stdout" \
+  || fail "ambiguous lookup: $(cat "$tmp/stdout")"
+grep -q '^"Dasht, Mastung",ba-mastung,Mastung,Balochistan,place,0.90,' "$tmp/stdout" \
+  || fail "settled lookup: $(cat "$tmp/stdout")"
+! grep -q -- '--province' "$tmp/stdout" || fail "an option read as text: $(cat "$tmp/stdout")"
+expect 0 "" -- "$bin" gazetteer search Dasht --province Balochistan
+[ "$(tail -n +2 "$tmp/stdout" | cut -d, -f4 | sort -u)" = Balochistan ] \
+  || fail "search --province: $(cat "$tmp/stdout")"
+grep -q '^Dasht,ba-kech,' "$tmp/stdout" && grep -q '^Dasht,ba-mastung,' "$tmp/stdout" \
+  || fail "search lists both: $(cat "$tmp/stdout")"
 
 # geocode copies every row and appends the result columns.
 printf 'id,place,province,latitude,longitude\n1,"D.I Khan ",,,\n2,"Tangi, Charsadda District",KPK,,\n3,Peshawar,,30.25,66.95\n4,,,34.53,69.17\n5,Sindh,,,\n' > "$tmp/in.csv"

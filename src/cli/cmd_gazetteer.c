@@ -4,13 +4,14 @@
  */
 #include "cli.h"
 #include "csv.h"
+#include "gazetteer.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char help[] =
     "usage: incimap gazetteer lookup [--province P] TEXT...\n"
-    "       incimap gazetteer search TEXT\n"
+    "       incimap gazetteer search [--province P] TEXT...\n"
     "       incimap gazetteer list [--province P]\n"
     "       incimap gazetteer compile -o FILE.sqlite\n"
     "\n"
@@ -32,26 +33,43 @@ static void lookup(const im_gazetteer_t *gaz, const char *province, int argc,
         im_gazetteer_resolve(gaz, argv[i], province, &m);
         im_csv_write_field(stdout, argv[i]);
         putchar(',');
-        im_csv_write_field(stdout, m.district_id);
+        /* Ambiguous text names both candidates, as geocode does, and no
+         * position: neither is the answer. */
+        const char *other = NULL, *other_province = NULL;
+        bool two = m.method == IM_MATCH_AMBIGUOUS && m.other_id &&
+                   im_gazetteer_district(gaz, m.other_id, &other,
+                                         &other_province);
+        if (two) {
+            printf("%s or %s,", m.district_id, m.other_id);
+            im_csv_write_field(stdout, m.district);
+            fputs(" or ", stdout);
+            im_csv_write_field(stdout, other);
+        } else {
+            im_csv_write_field(stdout, m.district_id);
+            putchar(',');
+            im_csv_write_field(stdout, m.district);
+        }
         putchar(',');
-        im_csv_write_field(stdout, m.district);
-        putchar(',');
-        im_csv_write_field(stdout, m.province);
+        if (!two || !strcmp(m.province, other_province))
+            im_csv_write_field(stdout, m.province);
         printf(",%s,%.2f,", im_match_method_name(m.method), m.score);
-        if (m.has_point)
+        if (m.has_point && !two)
             printf("%.4f,%.4f\n", m.lon_deg, m.lat_deg);
         else
             puts(",");
     }
 }
 
-static void search(const im_gazetteer_t *gaz, int argc, char **argv)
+static void search(const im_gazetteer_t *gaz, const char *province, int argc,
+                   char **argv)
 {
     puts("text,district_id,district,province,match_method,match_score,matched");
     for (int i = 0; i < argc; i++) {
         im_candidate_t c[20];
         size_t n = im_gazetteer_search(gaz, argv[i], c, 20);
         for (size_t k = 0; k < n; k++) {
+            if (province && strcmp(c[k].province, province))
+                continue;
             im_csv_write_field(stdout, argv[i]);
             putchar(',');
             im_csv_write_field(stdout, c[k].district_id);
@@ -106,29 +124,42 @@ int cmd_gazetteer(int argc, char **argv)
     }
     const char *province = NULL, *data_dir = NULL, *output = NULL,
                *places = NULL;
-    int first = 2;
-    while (first < argc && argv[first][0] == '-' &&
-           (argv[first][1] == '-' || !strcmp(argv[first], "-o"))) {
-        if (!strcmp(argv[first], "-o"))
-            argv[first] = "--output";
-        if (first + 1 >= argc) {
-            cli_error("gazetteer", "%s needs a value", argv[first]);
+    /* Options may come before or after the texts; "--" ends them, for a
+     * text that begins with "-".  The texts are gathered at the front. */
+    int ntext = 0;
+    bool options = true;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (options && !strcmp(arg, "--")) {
+            options = false;
+            continue;
+        }
+        if (!options || arg[0] != '-' || !arg[1]) {
+            argv[2 + ntext++] = argv[i];
+            continue;
+        }
+        if (!strcmp(arg, "-o"))
+            arg = "--output";
+        if (i + 1 >= argc) {
+            cli_error("gazetteer", "%s needs a value", arg);
             return CLI_USAGE;
         }
-        if (!strcmp(argv[first], "--province"))
-            province = argv[first + 1];
-        else if (!strcmp(argv[first], "--data-dir"))
-            data_dir = argv[first + 1];
-        else if (!strcmp(argv[first], "--places"))
-            places = argv[first + 1];
-        else if (!strcmp(argv[first], "--output"))
-            output = argv[first + 1];
+        const char *value = argv[++i];
+        if (!strcmp(arg, "--province"))
+            province = value;
+        else if (!strcmp(arg, "--data-dir"))
+            data_dir = value;
+        else if (!strcmp(arg, "--places"))
+            places = value;
+        else if (!strcmp(arg, "--output"))
+            output = value;
         else {
-            cli_error("gazetteer", "unknown option '%s'", argv[first]);
+            cli_error("gazetteer", "unknown option '%s'", arg);
             return CLI_USAGE;
         }
-        first += 2;
     }
+    int first = 2;
+    argc = 2 + ntext;
     if (!strcmp(verb, "compile") && !output) {
         cli_error("gazetteer", "compile needs -o FILE.sqlite");
         return CLI_USAGE;
@@ -159,7 +190,7 @@ int cmd_gazetteer(int argc, char **argv)
             rc = CLI_FAIL;
         }
     } else if (!strcmp(verb, "search")) {
-        search(gaz, argc - first, argv + first);
+        search(gaz, canon, argc - first, argv + first);
     } else {
         list(gaz, canon);
     }
