@@ -905,6 +905,19 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     return pick(g, cand, n, sc, IM_MATCH_FUZZY, score, out);
 }
 
+/* Words that make a place's name the name of a road or a market
+ * ("Kohat Road", "Mastung Road", "Bannu Bazaar"), somewhere else. */
+static bool street_word(const char *w, size_t len)
+{
+    static const char *const words[] = {
+        "road", "rd", "highway", "bypass", "chowk", "chowrangi", "bazaar",
+        "bazar", "street", "adda", "gate", NULL};
+    for (int i = 0; words[i]; i++)
+        if (strlen(words[i]) == len && memcmp(words[i], w, len) == 0)
+            return true;
+    return false;
+}
+
 /* A district the rest of the text names besides the place resolved. */
 typedef struct {
     size_t district;
@@ -997,9 +1010,26 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
             return;
     } else {
         size_t x = (size_t)(find_district(g, out->district_id) - g->districts);
+        /* "Kohat Road, Peshawar": a road or market named after a place
+         * lies in the district the text goes on to name. */
+        size_t end = 0;
+        for (size_t k = 0; k < fw.n; k++)
+            if (used[k])
+                end = k + 1;
+        bool landmark = end < fw.n && first_free[end] &&
+                        street_word(fw.at[end], fw.len[end]);
         for (size_t c = 0; c < nc; c++) {
             if (claims[c].reference)
                 continue;
+            if (landmark && !districts_related(g, x, claims[c].district)) {
+                bool near = out->near;
+                double score = out->score;
+                *out = claims[c].m;
+                out->near = near;
+                out->partial = true;
+                out->score = score < out->score ? score : out->score;
+                return;
+            }
             if (!districts_related(g, x, claims[c].district)) {
                 out->method = IM_MATCH_AMBIGUOUS;
                 out->score = 0.5;
