@@ -923,6 +923,7 @@ typedef struct {
     size_t district;
     im_match_t m;
     bool reference;   /* "30 km from Quetta": where it is measured from */
+    size_t end;       /* the word after the name, in its own part */
 } claim_t;
 
 #define MAX_CLAIMS 8
@@ -955,6 +956,7 @@ static size_t find_claims(const im_gazetteer_t *g, const words_t *w,
                         (size_t)(find_district(g, m.district_id) - g->districts);
                     out[n].m = m;
                     out[n].reference = reference;
+                    out[n].end = s + span;
                     n++;
                 }
             }
@@ -984,6 +986,14 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
         first_free[k] = !used[k];
     nc = find_claims(g, &fw, first_free, sc->province,
                      im_text_near(parts[first]), claims, MAX_CLAIMS);
+    /* "Quetta Mastung Road": the road named after Mastung is in Quetta,
+     * and says nothing of where. */
+    size_t kept = 0;
+    for (size_t c = 0; c < nc; c++)
+        if (!(claims[c].end < fw.n && first_free[claims[c].end] &&
+              street_word(fw.at[claims[c].end], fw.len[claims[c].end])))
+            claims[kept++] = claims[c];
+    nc = kept;
     for (size_t i = first + 1; i < np && nc < MAX_CLAIMS; i++) {
         char pk[256];
         im_normalize(parts[i], pk, sizeof pk);
