@@ -795,14 +795,6 @@ static bool span_text(const words_t *w, size_t s, size_t span, char *sub,
     return true;
 }
 
-/* Words that join names ("Tangi and Charsadda", "Jamrud in Khyber")
- * and are not part of one. */
-static bool joining_word(const char *w, size_t len)
-{
-    return (len == 3 && memcmp(w, "and", 3) == 0) ||
-           (len == 2 && (memcmp(w, "or", 2) == 0 || memcmp(w, "in", 2) == 0));
-}
-
 /* Tries every run of words in key, longest first, so "10 attacks on the
  * outskirts of quetta" still finds "quetta".  used (may be NULL) gets
  * the words of the name found. */
@@ -825,7 +817,8 @@ static bool lookup_words(const im_gazetteer_t *g, const char *key,
                 bool in = i >= s && i < s + span;
                 if (used)
                     used[i] = in;
-                if (!in && !w.locating[i] && !joining_word(w.at[i], w.len[i]))
+                if (!in && !w.locating[i] &&
+                    !im_joining_word(w.at[i], w.len[i]))
                     rest += w.len[i] + 1;
             }
             if (rest) {
@@ -905,19 +898,6 @@ static bool lookup_fuzzy(const im_gazetteer_t *g, const char *key,
     return pick(g, cand, n, sc, IM_MATCH_FUZZY, score, out);
 }
 
-/* Words that make a place's name the name of a road or a market
- * ("Kohat Road", "Mastung Road", "Bannu Bazaar"), somewhere else. */
-static bool street_word(const char *w, size_t len)
-{
-    static const char *const words[] = {
-        "road", "rd", "highway", "bypass", "chowk", "chowrangi", "bazaar",
-        "bazar", "street", "adda", "gate", NULL};
-    for (int i = 0; words[i]; i++)
-        if (strlen(words[i]) == len && memcmp(words[i], w, len) == 0)
-            return true;
-    return false;
-}
-
 /* A district the rest of the text names besides the place resolved. */
 typedef struct {
     size_t district;
@@ -966,6 +946,14 @@ static size_t find_claims(const im_gazetteer_t *g, const words_t *w,
     return n;
 }
 
+/* Another reading of the same words: whether they say "near" stays. */
+static void take(im_match_t *out, const im_match_t *m)
+{
+    bool near = out->near;
+    *out = *m;
+    out->near = near;
+}
+
 /* Compound text whose first part resolved to *out: the other parts, and
  * the words of that part the name did not use, may name a district as
  * well.  "Dasht, Mastung" settles which Dasht; "Karachi, Keamari" names
@@ -991,7 +979,7 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
     size_t kept = 0;
     for (size_t c = 0; c < nc; c++)
         if (!(claims[c].end < fw.n && first_free[claims[c].end] &&
-              street_word(fw.at[claims[c].end], fw.len[claims[c].end])))
+              im_street_word(fw.at[claims[c].end], fw.len[claims[c].end])))
             claims[kept++] = claims[c];
     nc = kept;
     for (size_t i = first + 1; i < np && nc < MAX_CLAIMS; i++) {
@@ -1027,15 +1015,13 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
             if (used[k])
                 end = k + 1;
         bool landmark = end < fw.n && first_free[end] &&
-                        street_word(fw.at[end], fw.len[end]);
+                        im_street_word(fw.at[end], fw.len[end]);
         for (size_t c = 0; c < nc; c++) {
             if (claims[c].reference)
                 continue;
             if (landmark && !districts_related(g, x, claims[c].district)) {
-                bool near = out->near;
                 double score = out->score;
-                *out = claims[c].m;
-                out->near = near;
+                take(out, &claims[c].m);
                 out->partial = true;
                 out->score = score < out->score ? score : out->score;
                 return;
@@ -1047,9 +1033,7 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
                 return;
             }
             if (prefer_district(g, claims[c].district, x)) {
-                bool near = out->near;
-                *out = claims[c].m;
-                out->near = near;
+                take(out, &claims[c].m);
                 return;
             }
         }
@@ -1071,12 +1055,9 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
             o += fw.len[k];
         }
     rest[o] = '\0';
-    bool near = out->near;
     im_match_t m = {0};
-    if (lookup_words(g, rest, &narrow, &m, NULL)) {
-        *out = m;
-        out->near = near;
-    }
+    if (lookup_words(g, rest, &narrow, &m, NULL))
+        take(out, &m);
 }
 
 #define MAX_PARTS 16

@@ -59,6 +59,22 @@ static const word_t bearings[] = {
     W("north"), W("south"), W("east"), W("west"), W("northeast"),
     W("northwest"), W("southeast"), W("southwest"), {NULL, 0}};
 
+/* The next run of ASCII letters in *s, lower-cased into word (cap
+ * bytes); returns its length, which may exceed cap (the word is then
+ * too long to be any listed here), or 0 at the end of the text. */
+static size_t next_word(const unsigned char **s, char *word, size_t cap)
+{
+    const unsigned char *p = *s;
+    while (*p && !(*p < 0x80 && isalpha(*p)))
+        p++;
+    size_t len = 0;
+    for (; *p < 0x80 && isalpha(*p); p++, len++)
+        if (len < cap)
+            word[len] = (char)tolower(*p);
+    *s = p;
+    return len;
+}
+
 bool im_text_near(const char *text)
 {
     static const word_t near_words[] = {
@@ -68,27 +84,15 @@ bool im_text_near(const char *text)
     /* Folded but with every word kept: the noise words are the point. */
     const unsigned char *s = (const unsigned char *)(text ? text : "");
     char word[16];
-    size_t len = 0;
     bool prev_bearing = false;
-    for (;; s++) {
-        if (*s < 0x80 && isalpha(*s)) {
-            if (len < sizeof word)
-                word[len] = (char)tolower(*s);
-            len++;
-            continue;
-        }
-        if (len && len <= sizeof word) {
-            if (word_in(word, len, near_words) ||
-                (prev_bearing && len == 2 && memcmp(word, "of", 2) == 0))
-                return true;
-            prev_bearing = word_in(word, len, bearings);
-        } else if (len) {
-            prev_bearing = false;   /* a word too long to be one of these */
-        }
-        len = 0;
-        if (!*s)
-            return false;
+    for (size_t len; (len = next_word(&s, word, sizeof word)) != 0;) {
+        bool fits = len <= sizeof word;
+        if (fits && (word_in(word, len, near_words) ||
+                     (prev_bearing && len == 2 && memcmp(word, "of", 2) == 0)))
+            return true;
+        prev_bearing = fits && word_in(word, len, bearings);
     }
+    return false;
 }
 
 bool im_text_says_district(const char *text)
@@ -96,18 +100,26 @@ bool im_text_says_district(const char *text)
     static const word_t unit_words[] = {
         W("district"), W("distt"), W("dist"), W("agency"), {NULL, 0}};
     const unsigned char *s = (const unsigned char *)(text ? text : "");
-    while (*s) {
-        while (*s && !(*s < 0x80 && isalpha(*s)))
-            s++;
-        char word[16];
-        size_t len = 0;
-        for (; *s < 0x80 && isalpha(*s); s++, len++)
-            if (len < sizeof word)
-                word[len] = (char)tolower(*s);
-        if (len && len <= sizeof word && word_in(word, len, unit_words))
+    char word[16];
+    for (size_t len; (len = next_word(&s, word, sizeof word)) != 0;)
+        if (len <= sizeof word && word_in(word, len, unit_words))
             return true;
-    }
     return false;
+}
+
+bool im_joining_word(const char *w, size_t len)
+{
+    static const word_t joining[] = {W("and"), W("or"), W("in"), {NULL, 0}};
+    return word_in(w, len, joining);
+}
+
+bool im_street_word(const char *w, size_t len)
+{
+    static const word_t street[] = {
+        W("road"), W("rd"), W("highway"), W("bypass"), W("chowk"),
+        W("chowrangi"), W("bazaar"), W("bazar"), W("street"), W("adda"),
+        W("gate"), {NULL, 0}};
+    return word_in(w, len, street);
 }
 
 void im_locating_words(const char *const *words, const size_t *lens, size_t n,

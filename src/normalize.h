@@ -33,6 +33,12 @@ bool im_text_near(const char *text);
 /* Whether text calls the name a district ("Peshawar District", "Kurram
  * Agency"): the district, then, not the town it is named after. */
 bool im_text_says_district(const char *text);
+/* Whether a word of a normalised key only joins names ("and", "or",
+ * "in": "Tangi and Charsadda", "Jamrud in Khyber"). */
+bool im_joining_word(const char *w, size_t len);
+/* Whether a word makes the name before it a road's or a market's ("Kohat
+ * Road", "Bannu Bazaar"), which lies somewhere else. */
+bool im_street_word(const char *w, size_t len);
 /* Marks (out[i]) the words of a normalised key that only say how far and
  * which way: "10", "km", "30km", "north" before "of", and the "of" or
  * "from" after them, as in "10 km north of X" or "5 miles from X". */

@@ -6,6 +6,7 @@
 #include "csv.h"
 #include "gazetteer.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,42 +125,34 @@ int cmd_gazetteer(int argc, char **argv)
     }
     const char *province = NULL, *data_dir = NULL, *output = NULL,
                *places = NULL;
-    /* Options may come before or after the texts; "--" ends them, for a
-     * text that begins with "-".  The texts are gathered at the front. */
-    int ntext = 0;
-    bool options = true;
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        if (options && !strcmp(arg, "--")) {
-            options = false;
-            continue;
-        }
-        if (!options || arg[0] != '-' || !arg[1]) {
-            argv[2 + ntext++] = argv[i];
-            continue;
-        }
-        if (!strcmp(arg, "-o"))
-            arg = "--output";
-        if (i + 1 >= argc) {
-            cli_error("gazetteer", "%s needs a value", arg);
+    /* getopt_long reads the options before or after the texts and moves
+     * the texts to the end; "--" ends the options.  argv[1], the verb,
+     * stands as its argv[0]. */
+    static const struct option options[] = {
+        {"province", required_argument, NULL, 'p'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"places", required_argument, NULL, 'P'},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc - 1, argv + 1, ":o:", options, NULL)) != -1) {
+        switch (c) {
+        case 'p': province = optarg; break;
+        case 'd': data_dir = optarg; break;
+        case 'P': places = optarg; break;
+        case 'o': output = optarg; break;
+        case ':':
+            cli_error("gazetteer", "%s needs a value", argv[optind]);
             return CLI_USAGE;
-        }
-        const char *value = argv[++i];
-        if (!strcmp(arg, "--province"))
-            province = value;
-        else if (!strcmp(arg, "--data-dir"))
-            data_dir = value;
-        else if (!strcmp(arg, "--places"))
-            places = value;
-        else if (!strcmp(arg, "--output"))
-            output = value;
-        else {
-            cli_error("gazetteer", "unknown option '%s'", arg);
+        default:
+            cli_error("gazetteer", "unknown option '%s'", argv[optind]);
             return CLI_USAGE;
         }
     }
-    int first = 2;
-    argc = 2 + ntext;
+    int first = 1 + optind;
     if (!strcmp(verb, "compile") && !output) {
         cli_error("gazetteer", "compile needs -o FILE.sqlite");
         return CLI_USAGE;
