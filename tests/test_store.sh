@@ -186,6 +186,16 @@ pdftotext "$tmp/db.pdf" - | grep -q 'Quetta 5' || fail "render --db labels Quett
 "$bin" render --db "$db" --from 2016 --to 2016 -o "$tmp/db2016.pdf" || fail "render --db with dates"
 pdftotext "$tmp/db2016.pdf" - | grep -q 'Quetta 1' || fail "render --db --from/--to"
 "$bin" render --db "$db" --type points -o "$tmp/dbpoints.png" || fail "render --db points"
+# One province's records: the other provinces are grey context, not white
+# districts that would read as free of incidents.
+"$bin" render --db "$db" --province Balochistan -o "$tmp/ba.svg" || fail "render --db --province"
+"$bin" render --db "$db" --province Balochistan --provinces Balochistan -o "$tmp/ba-focus.svg" || fail "render --provinces"
+"$bin" render --db "$db" -o "$tmp/all.svg" || fail "render --db to SVG"
+cmp -s "$tmp/ba.svg" "$tmp/ba-focus.svg" || fail "--province Balochistan does not map Balochistan alone"
+[ "$(grep -c 'fill="#e4e4e0"' "$tmp/ba.svg")" -gt "$(grep -c 'fill="#e4e4e0"' "$tmp/all.svg")" ] \
+  || fail "--province Balochistan: no more districts in grey than the map of all"
+"$bin" render "$seed" --province Balochistan -o "$tmp/csv-ba.png" 2>"$tmp/err" && fail "--province on a CSV ignored silently"
+grep -q 'use --provinces' "$tmp/err" || fail "--province on a CSV: $(cat "$tmp/err")"
 # Records without coordinates stand at their town or their district's
 # headquarters, as they do when drawn from the CSV itself.
 "$bin" import "$seed" --db "$tmp/seedonly.db" 2>/dev/null || fail "import seed again"

@@ -18,9 +18,10 @@ static const char help[] =
     "INPUT holds incident records (counted per district) or, with\n"
     "--value-column, one value per district.  --db maps the incidents of a\n"
     "store, filtered like incimap stats: --province P (one province's\n"
-    "records), --from DATE, --to DATE, --min-precision N.  --db PG:\"dbname=D\n"
-    "host=H port=P\" reads a PostGIS table laid out as incimap export writes\n"
-    "it (--table NAME, default incidents) through GDAL.\n"
+    "records, mapped alone unless --provinces says otherwise), --from DATE,\n"
+    "--to DATE, --min-precision N.  --db PG:\"dbname=D host=H port=P\"\n"
+    "reads a PostGIS table laid out as incimap export writes it (--table\n"
+    "NAME, default incidents) through GDAL.\n"
     "\n"
     "  -o, --output FILE        output; the extension picks PNG, SVG or PDF\n"
     "  --type TYPE              choropleth (default), points, symbols\n"
@@ -312,6 +313,15 @@ static int parse(int argc, char **argv, render_args_t *a)
         cli_error(cmd, "--table needs --db PG:...");
         return -1;
     }
+    if (!a->db && (a->filter.province || a->filter.from || a->filter.to ||
+                   a->filter.min_precision)) {
+        /* Ignored, they would draw every record while the map claims a
+         * subset. */
+        cli_error(cmd, "--province, --from, --to and --min-precision filter "
+                  "the records of --db; to map only some provinces of a CSV "
+                  "use --provinces");
+        return -1;
+    }
     if (cli_check_dates(cmd, &a->filter))
         return -1;
     if (a->preset && apply_preset(a))
@@ -477,13 +487,19 @@ int cmd_render(int argc, char **argv)
     if (!st && a.facet_year && (pg || want_points))
         st = im_error(ctx, IM_ERR_ARG, "--facet year maps a CSV or an SQLite "
                       "store as a choropleth");
+    /* A map of one province's records shows that province, the others in
+     * grey: left in colour, they would read as free of incidents. */
+    const char *focus = a.provinces ? a.provinces
+                        : a.db && a.filter.province ? a.filter.province : NULL;
+    if (!st && focus) {
+        prov_buf = strdup(focus);
+        prov = prov_buf ? split_list(prov_buf) : NULL;
+        if (!prov)
+            st = IM_ERR_NOMEM;
+        a.map.provinces = prov;
+    }
     bool faceted = !st && a.facet_year;
     if (faceted) {
-        if (a.provinces) {
-            prov_buf = strdup(a.provinces);
-            prov = prov_buf ? split_list(prov_buf) : NULL;
-            a.map.provinces = prov;
-        }
         a.map.style = style;
         if (!a.map.source)
             a.map.source = "Boundaries: @svg-maps/pakistan.districts "
@@ -497,13 +513,6 @@ int cmd_render(int argc, char **argv)
         st = im_values_per_population(ctx, values, layer, a.per);
         snprintf(legend_title, sizeof legend_title, "Incidents per %.0f", a.per);
         a.map.legend_title = legend_title;
-    }
-    if (!st && a.provinces && !faceted) {
-        prov_buf = strdup(a.provinces);
-        prov = prov_buf ? split_list(prov_buf) : NULL;
-        if (!prov)
-            st = IM_ERR_NOMEM;
-        a.map.provinces = prov;
     }
     a.map.style = style;
     if (!st && !a.map.source)
