@@ -494,3 +494,27 @@ int im_date_compare(const im_date_t *a, const im_date_t *b)
         c = cmp_int((int)a->precision, (int)b->precision);
     return c;
 }
+
+void im_date_span_add(im_date_span_t *s, const im_date_t *d)
+{
+    if (d->precision == IM_DATE_NONE)
+        return;
+    if (s->first.precision == IM_DATE_NONE || im_date_compare(d, &s->first) < 0)
+        s->first = *d;
+    if (s->last.precision == IM_DATE_NONE || im_date_compare(d, &s->last) > 0)
+        s->last = *d;
+}
+
+bool im_date_span_format(const im_date_span_t *s, char *out, size_t n)
+{
+    if (s->first.precision == IM_DATE_NONE)
+        return false;
+    char a[16], b[16];
+    im_date_format(&s->first, a, sizeof a);
+    im_date_format(&s->last, b, sizeof b);
+    if (strcmp(a, b))
+        snprintf(out, n, "%s \xE2\x80\x93 %s", a, b);
+    else
+        snprintf(out, n, "%s", a);
+    return true;
+}

@@ -54,4 +54,16 @@ void im_date_format(const im_date_t *d, char *buf, size_t n);
  * IM_DATE_NONE comes before every date. */
 int im_date_compare(const im_date_t *a, const im_date_t *b);
 
+/* The first and last of a set of dates; zeroed, it holds none. */
+typedef struct {
+    im_date_t first, last;
+} im_date_span_t;
+
+/* Widens span to include d; a date of IM_DATE_NONE changes nothing. */
+void im_date_span_add(im_date_span_t *span, const im_date_t *d);
+
+/* "2015-05-13 – 2025-03" into out, or one date when first and last are
+ * the same; false when the span holds no date. */
+bool im_date_span_format(const im_date_span_t *span, char *out, size_t n);
+
 #endif

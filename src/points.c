@@ -1175,6 +1175,17 @@ void im_points_text(const im_points_t *P, size_t i, const char **out_place,
         *out_date = P->date ? P->date[i] : empty;
 }
 
+bool im_points_date_range(const im_points_t *P, char *out, size_t n)
+{
+    im_date_span_t span = {0};
+    for (size_t i = 0; P->date && i < P->n; i++) {
+        im_date_t d;
+        if (P->date[i] != empty && im_date_parse(P->date[i], &d))
+            im_date_span_add(&span, &d);
+    }
+    return im_date_span_format(&span, out, n);
+}
+
 size_t im_points_ncategories(const im_points_t *P) { return P->ncategories; }
 
 const char *im_points_category_name(const im_points_t *P, size_t k)

@@ -36,4 +36,8 @@ size_t im_points_category(const im_points_t *points, size_t i);
 void im_points_categories(const im_points_t *points, size_t first, size_t n,
                           size_t max, uint8_t *out);
 
+/* The span of the points' dates, "2015-05-13 – 2025-03", into out;
+ * false when none of them has a date that reads. */
+bool im_points_date_range(const im_points_t *points, char *out, size_t n);
+
 #endif

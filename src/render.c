@@ -537,6 +537,36 @@ static void text_size(PangoLayout *pl, double *w, double *h)
     *h = s * ih / PANGO_SCALE;
 }
 
+/* Keeps a heading on one line of width_px: smaller, down to 70% of its
+ * size, and past that cut with an ellipsis rather than run off the page. */
+static void text_fit_line(PangoLayout *pl, const im_map_t *m, double pt,
+                          double width_px)
+{
+    double w, h;
+    text_size(pl, &w, &h);
+    if (w <= width_px)
+        return;
+    text_set_size(pl, m, pt * fmax(0.99 * width_px / w, 0.7));
+    text_size(pl, &w, &h);
+    /* Cut by whole words, and in the text itself, not with Pango's
+     * ellipsizing, which our SVG writer would not see. */
+    gchar *text = g_strdup(pango_layout_get_text(pl));
+    size_t len = strlen(text);
+    while (w > width_px && len > 0) {
+        gchar *space = g_utf8_strrchr(text, (gssize)len, ' ');
+        gchar *prev = g_utf8_find_prev_char(text, text + len);
+        len = space && space > text ? (size_t)(space - text)
+              : prev ? (size_t)(prev - text) : 0;
+        while (len > 0 && strchr(" ,;:-", text[len - 1]))
+            len--;
+        gchar *cut = g_strdup_printf("%.*s\xE2\x80\xA6", (int)len, text);
+        pango_layout_set_text(pl, cut, -1);
+        g_free(cut);
+        text_size(pl, &w, &h);
+    }
+    g_free(text);
+}
+
 /* Every fill, stroke, paint, clip, save and restore goes through these,
  * so that one drawing path serves Cairo's surfaces and our SVG writer. */
 static void fill_(cairo_t *cr, const im_map_t *m)
@@ -2050,6 +2080,14 @@ static void place_legend(cairo_t *cr, im_map_t *m, const char *title)
     }
 }
 
+/* An entry of the legend, kept for the SVG's description. */
+static void note_legend(im_map_t *m, const char *text)
+{
+    size_t used = strlen(m->legend_text);
+    snprintf(m->legend_text + used, sizeof m->legend_text - used, "%s%s",
+             used ? "; " : "", text);
+}
+
 static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
 {
     legend_item_t it[IM_MAX_CLASSES + 2];
@@ -2086,9 +2124,7 @@ static void draw_legend(cairo_t *cr, im_map_t *m, const char *title)
         double lead = it[i].radius > 0 ? 2 * it[i].radius + 6 * u : row * 1.4;
         double ih = legend_row(m, &it[i]);
         draw_text(cr, m, pl, r.x + 10 * u + lead, y + (ih - th) / 2, false);
-        size_t used = strlen(m->legend_text);
-        snprintf(m->legend_text + used, sizeof m->legend_text - used, "%s%s",
-                 used ? "; " : "", it[i].text);
+        note_legend(m, it[i].text);
         g_object_unref(pl);
     }
 }
@@ -2143,12 +2179,13 @@ static void draw_scale_bar(cairo_t *cr, const im_map_t *m)
 
 static void draw_furniture(cairo_t *cr, const im_map_t *m)
 {
-    double u = m->unit, margin = 16 * u;
-    double y = margin;
+    double u = m->unit, margin = 16 * u, gap = 24 * u;
+    double y = margin, title_w = 0, subtitle_w = 0;
     if (m->title) {
         PangoLayout *pl = text_layout(cr, m, m->st.title_pt, true, m->title);
-        double w, h;
-        text_size(pl, &w, &h);
+        text_fit_line(pl, m, m->st.title_pt, m->width - 2 * margin);
+        double h;
+        text_size(pl, &title_w, &h);
         draw_text(cr, m, pl, margin, y, false);
         g_object_unref(pl);
         y += h;
@@ -2156,31 +2193,54 @@ static void draw_furniture(cairo_t *cr, const im_map_t *m)
     if (m->subtitle) {
         PangoLayout *pl = text_layout(cr, m, m->st.subtitle_pt, false,
                                       m->subtitle);
+        text_fit_line(pl, m, m->st.subtitle_pt, m->width - 2 * margin);
+        double h;
+        text_size(pl, &subtitle_w, &h);
         draw_text(cr, m, pl, margin, y, false);
         g_object_unref(pl);
     }
-    /* The span of the data, at the top right: a briefing map must say
-     * when its incidents happened. */
+    /* The span of the data: a briefing map must say when its incidents
+     * happened.  At the top right beside the title, else beside the
+     * subtitle, else at the end of the source line, never over a title. */
     char span[96];
-    if (m->values && im_values_date_range(m->values, span + 16, sizeof span - 16)) {
+    PangoLayout *span_pl = NULL;
+    double span_w = 0, span_h, source_room = m->width - 2 * margin;
+    bool dated = m->values ? im_values_date_range(m->values, span + 16,
+                                                  sizeof span - 16)
+                 : m->points && im_points_date_range(m->points, span + 16,
+                                                     sizeof span - 16);
+    if (dated) {
         memcpy(span, "Incidents dated ", 16);
-        PangoLayout *pl = text_layout(cr, m, m->st.subtitle_pt, false, span);
-        double w, h;
-        text_size(pl, &w, &h);
-        show_text(cr, (im_map_t *)m, pl, m->width - margin - w,
-                  margin + m->st.title_pt * m->unit * 0.35, m->st.muted_text,
-                  false);
-        g_object_unref(pl);
+        span_pl = text_layout(cr, m, m->st.subtitle_pt, false, span);
+        text_size(span_pl, &span_w, &span_h);
+        double x = m->width - margin - span_w;
+        if (margin + title_w + gap <= x) {
+            show_text(cr, (im_map_t *)m, span_pl, x,
+                      margin + m->st.title_pt * u * 0.35, m->st.muted_text,
+                      false);
+        } else if (m->subtitle && margin + subtitle_w + gap <= x) {
+            show_text(cr, (im_map_t *)m, span_pl, x, y, m->st.muted_text,
+                      false);
+        } else {
+            g_object_unref(span_pl);
+            span_pl = text_layout(cr, m, m->st.source_pt, false, span);
+            text_size(span_pl, &span_w, &span_h);
+            show_text(cr, (im_map_t *)m, span_pl, m->width - margin - span_w,
+                      m->height - margin - span_h, m->st.muted_text, false);
+            source_room -= span_w + gap;
+        }
     }
     if (m->source) {
         PangoLayout *pl = text_layout(cr, m, m->st.source_pt, false, m->source);
-        text_wrap(pl, m->width - 2 * margin);
+        text_wrap(pl, source_room);
         double w, h;
         text_size(pl, &w, &h);
         show_text(cr, (im_map_t *)m, pl, margin, m->height - margin - h,
                   m->st.muted_text, false);
         g_object_unref(pl);
     }
+    if (span_pl)
+        g_object_unref(span_pl);
 }
 
 /* ---- points ------------------------------------------------------------ */
@@ -2635,7 +2695,7 @@ done:
     free(group);
 }
 
-static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
+static void draw_points_legend(cairo_t *cr, im_map_t *m, rect_t *out)
 {
     category_t cat[IM_STYLE_MAX_RAMP];
     int ncat = categories(m, cat, m->st.npoints);
@@ -2710,6 +2770,7 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
         text_size(pl, &tw, &th);
         draw_text(cr, m, pl, best.x + 10 * u + row * 1.2, y + (row - th) / 2,
                   false);
+        note_legend(m, text[k]);
         g_object_unref(pl);
     }
     if (nsizes) {
@@ -2728,6 +2789,9 @@ static void draw_points_legend(cairo_t *cr, const im_map_t *m, rect_t *out)
             stroke_(cr, m);
             char label[16];
             snprintf(label, sizeof label, "%d", sizes[k]);
+            char entry[48];
+            snprintf(entry, sizeof entry, "%d killed and injured", sizes[k]);
+            note_legend(m, entry);
             PangoLayout *pl = text_layout(cr, m, m->st.source_pt, false, label);
             text_size(pl, &tw, &th);
             draw_text(cr, m, pl, x + r - tw / 2, base + 2 * u, false);
@@ -3422,6 +3486,7 @@ im_status_t im_facets_write(im_ctx_t *ctx, im_map_t *const *maps, size_t n,
     if (title) {
         PangoLayout *pl = text_layout(cr, m0, m0->st.title_pt * u / m0->unit,
                                       true, title);
+        text_fit_line(pl, m0, m0->st.title_pt * u / m0->unit, width - 2 * margin);
         double w, h;
         text_size(pl, &w, &h);
         show_text(cr, m0, pl, margin, margin, m0->st.text, false);

@@ -24,31 +24,17 @@ struct im_values {
     const char **id;  /* district first counted in each polygon; borrowed */
     size_t n;
     bool counts;
-    im_date_t first, last;   /* dates of the records, if they have any */
+    im_date_span_t dates;    /* of the records, if they have any */
 };
 
 void im_values_note_date(im_values_t *V, const im_date_t *d)
 {
-    if (d->precision == IM_DATE_NONE)
-        return;
-    if (V->first.precision == IM_DATE_NONE || im_date_compare(d, &V->first) < 0)
-        V->first = *d;
-    if (V->last.precision == IM_DATE_NONE || im_date_compare(d, &V->last) > 0)
-        V->last = *d;
+    im_date_span_add(&V->dates, d);
 }
 
 bool im_values_date_range(const im_values_t *V, char *out, size_t n)
 {
-    if (V->first.precision == IM_DATE_NONE)
-        return false;
-    char a[16], b[16];
-    im_date_format(&V->first, a, sizeof a);
-    im_date_format(&V->last, b, sizeof b);
-    if (strcmp(a, b))
-        snprintf(out, n, "%s \xE2\x80\x93 %s", a, b);
-    else
-        snprintf(out, n, "%s", a);
-    return true;
+    return im_date_span_format(&V->dates, out, n);
 }
 
 /* Resolves the district named on the current row to a polygon index. */
@@ -291,9 +277,9 @@ im_status_t im_values_per_population(im_ctx_t *ctx, im_values_t *V,
 
 bool im_values_years(const im_values_t *V, int *out_first, int *out_last)
 {
-    if (V->first.precision == IM_DATE_NONE)
+    if (V->dates.first.precision == IM_DATE_NONE)
         return false;
-    *out_first = V->first.year;
-    *out_last = V->last.year;
+    *out_first = V->dates.first.year;
+    *out_last = V->dates.last.year;
     return true;
 }

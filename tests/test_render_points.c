@@ -21,6 +21,32 @@ static int symbol_near(cairo_surface_t *png, double x, double y, double r,
     return 0;
 }
 
+/* The whole of a file, NUL-terminated; NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t cap = 1 << 24;
+    char *buf = f ? malloc(cap) : NULL;
+    size_t got = buf ? fread(buf, 1, cap - 1, f) : 0;
+    if (buf)
+        buf[got] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* The y of the SVG <text> whose content starts with text; -1 if none. */
+static double svg_text_y(const char *svg, const char *text)
+{
+    char needle[256];
+    snprintf(needle, sizeof needle, ">%s", text);
+    const char *t = svg ? strstr(svg, needle) : NULL;
+    const char *y = NULL;
+    for (const char *q = svg; t && (q = strstr(q, " y=\"")) && q < t; q++)
+        y = q;
+    return y ? strtod(y + 4, NULL) : -1;
+}
+
 /* Warnings, counted and the last one kept. */
 typedef struct { int n; char last[512]; } warnings_t;
 
@@ -117,6 +143,61 @@ int main(void)
     CHECK(!symbol_near(png, x, y, 10, none, context, line),
           "no symbol in Tharparkar");
     cairo_surface_destroy(png);
+    im_map_free(map);
+    map = NULL;
+
+    /* A points map says when its incidents happened, beside a short
+     * title.  A title too long for the page is set smaller and cut at a
+     * word, and the dates move to the source line, off the headings. */
+    mo.title = "Seed incidents";
+    CHECK(im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/seed-points-dated.svg", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    char *svg = slurp(out);
+    double span_y = svg_text_y(svg, "Incidents dated 2015-05-13 \xE2\x80\x93 2025");
+    CHECK(span_y > 0 && span_y < 60, "the span of dates beside the title: "
+          "y %.0f", span_y);
+    /* The document's description reads the legend as text. */
+    const char *desc = svg ? strstr(svg, "<desc>") : NULL;
+    CHECK(desc && strstr(desc, "Legend: attack (") &&
+              strstr(desc, " killed and injured"),
+          "the legend in the SVG's description: %.200s", desc ? desc : "");
+    free(svg);
+    im_map_free(map);
+    mo.title = "Attacks claimed by or attributed to Islamic State Khorasan "
+               "Province and to groups allied with it, by district, in "
+               "Balochistan, Khyber Pakhtunkhwa and Sindh, 2015-2025";
+    mo.subtitle = "One point per incident, at the place the article names; "
+                  "size by casualties where reported by the press, the "
+                  "police or the provincial government";
+    CHECK(im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/seed-points-long-title.svg", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    svg = slurp(out);
+    /* The drawn text, not the document's <title>, which keeps it whole. */
+    const char *t = svg ? strstr(svg, "\">Attacks claimed by") : NULL;
+    const char *end = t ? strchr(t, '<') : NULL;
+    CHECK(end && end - t > 40 && !memcmp(end - 3, "\xE2\x80\xA6", 3),
+          "the long title cut at a word: %.*s", end && t ? (int)(end - t) : 0,
+          t ? t : "");
+    span_y = svg_text_y(svg, "Incidents dated 2015");
+    CHECK(span_y > 900 - 40, "the span of dates on the source line: y %.0f",
+          span_y);
+    free(svg);
+    snprintf(out, sizeof out, "%s/seed-points-long-title.png", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    png = png_load(out);
+    int inked = 0;
+    for (int py = 16; png && py < 50; py++)
+        for (int px = 1200 - 15; px < 1200; px++)
+            inked += luminance(surface_pixel(png, px, py)) < 0.8;
+    CHECK(png && inked == 0, "%d dark pixels of the title past the margin",
+          inked);
+    if (png)
+        cairo_surface_destroy(png);
+    mo.title = mo.subtitle = NULL;
     im_map_free(map);
     im_points_free(pts);
     pts = NULL;
@@ -237,14 +318,7 @@ int main(void)
     CHECK(w.n == 1 && strstr(w.last, "2 incident(s) lie outside the map") &&
               strstr(w.last, "51.5000, -0.1200"),
           "%d warning(s), the last: %s", w.n, w.last);
-    f = fopen(out, "r");
-    size_t cap = 1 << 24;
-    char *svg = malloc(cap);
-    size_t got = f && svg ? fread(svg, 1, cap - 1, f) : 0;
-    if (svg)
-        svg[got] = '\0';
-    if (f)
-        fclose(f);
+    svg = slurp(out);
     /* The squares: a path per category and batch, half opaque. */
     int squares = 0;
     for (const char *q = svg; q && (q = strstr(q, "fill-opacity=\"0.5\"")); q++)
