@@ -2625,7 +2625,9 @@ static void draw_points(cairo_t *cr, im_map_t *m)
     im_xy_t *px = malloc((np ? np : 1) * sizeof *px);
     cell_key_t *keys = malloc((np ? np : 1) * sizeof *keys);
     size_t *group = malloc((np ? np : 1) * sizeof *group);
-    if (!px || !keys || !group) {
+    size_t *kind = malloc((np ? np : 1) * sizeof *kind);
+    ranked_t *order = malloc((np ? np : 1) * sizeof *order);
+    if (!px || !keys || !group || !kind || !order) {
         m->draw_failed = true;
         goto done;
     }
@@ -2638,6 +2640,7 @@ static void draw_points(cairo_t *cr, im_map_t *m)
         keys[i].key = (long long)lround(px[i].x) * 1000003LL + lround(px[i].y);
         keys[i].i = i;
         group[i] = 1;
+        kind[i] = im_points_category(m->points, i);
     }
     qsort(keys, np, sizeof *keys, by_cell);
     for (size_t a = 0; a < np;) {
@@ -2657,42 +2660,66 @@ static void draw_points(cairo_t *cr, im_map_t *m)
                 group[i] = 1;
             }
         }
+        if (same > 6) {
+            /* A cluster takes the colour of most of its records, not of
+             * whichever came first. */
+            size_t count[IM_STYLE_MAX_RAMP] = {0}, best = 0;
+            for (size_t r = a; r < b; r++) {
+                size_t k = kind[keys[r].i] < (size_t)ncat ? kind[keys[r].i]
+                                                          : (size_t)ncat;
+                if (k < IM_STYLE_MAX_RAMP && ++count[k] > count[best])
+                    best = k;
+            }
+            kind[keys[a].i] = best;
+        }
         a = b;
     }
     /* With a choropleth underneath, the district labels speak for the
      * places; dates beside every point would crowd them out. */
     if (np <= 500 && m->type == IM_MAP_POINTS)
         draw_point_labels(cr, m, px);
+    /* Largest first, so that no small symbol hides under a large one, and
+     * the clusters' counts last, over every symbol. */
+    size_t nsym = 0;
     for (size_t i = 0; i < np; i++) {
         if (group[i] == 0)
             continue;
         int cas;
         im_points_get(m->points, i, NULL, NULL, NULL, &cas);
-        size_t k = im_points_category(m->points, i);
+        double rad = group[i] > 1   /* a cluster: area grows with its count */
+                         ? m->unit * (5 + 2.0 * sqrt((double)group[i]))
+                         : point_radius(m, cas);
+        order[nsym++] = (ranked_t){i, rad};
+    }
+    qsort(order, nsym, sizeof *order, by_value_desc);
+    for (size_t s = 0; s < nsym; s++) {
+        size_t i = order[s].i, k = kind[i];
         im_rgb_t col = m->st.points[k < (size_t)ncat ? k : (size_t)m->st.npoints - 1];
-        double rad = point_radius(m, cas);
-        if (group[i] > 1)   /* a cluster: area grows with its count */
-            rad = m->unit * (5 + 2.0 * sqrt((double)group[i]));
-        cairo_arc(cr, px[i].x, px[i].y, rad, 0, 2 * M_PI);
+        cairo_arc(cr, px[i].x, px[i].y, order[s].v, 0, 2 * M_PI);
         cairo_set_source_rgba(cr, col.r, col.g, col.b, 0.85);
         fill_preserve_(cr, m);
         set_rgb(cr, m->st.halo);
         cairo_set_line_width(cr, 1.0 * m->unit);
         stroke_(cr, m);
-        if (group[i] > 1) {
-            char n[32];
-            snprintf(n, sizeof n, "%zu", group[i]);
-            PangoLayout *pl = text_layout(cr, m, m->st.label_pt, true, n);
-            double w, h;
-            text_size(pl, &w, &h);
-            draw_text(cr, m, pl, px[i].x - w / 2, px[i].y - h / 2, true);
-            g_object_unref(pl);
-        }
+    }
+    for (size_t s = 0; s < nsym; s++) {
+        size_t i = order[s].i;
+        if (group[i] <= 1)
+            continue;
+        char n[32];
+        snprintf(n, sizeof n, "%zu", group[i]);
+        PangoLayout *pl = text_layout(cr, m, m->st.label_pt, true, n);
+        double w, h;
+        text_size(pl, &w, &h);
+        draw_text(cr, m, pl, px[i].x - w / 2, px[i].y - h / 2, true);
+        g_object_unref(pl);
     }
 done:
     free(px);
     free(keys);
     free(group);
+    free(kind);
+    free(order);
 }
 
 static void draw_points_legend(cairo_t *cr, im_map_t *m, rect_t *out)

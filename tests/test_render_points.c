@@ -203,6 +203,51 @@ int main(void)
     pts = NULL;
     map = NULL;
 
+    /* Symbols: the largest first, so a small one near a large one's
+     * centre stays on top, whatever the order of the records; and a
+     * cluster of records at one place takes the colour of most of them.
+     * Colours are the default style's first two (Dark2 orange, purple). */
+    snprintf(path, sizeof path, "%s/order.csv", test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "%s", path);
+    if (f) {
+        fprintf(f, "lat,lon,category,killed\n"
+                   "28.0,66.0,Bombing,0\n"      /* orange, small, first */
+                   "28.0,66.05,Raid,400\n"      /* purple, large, after */
+                   "26.0,68.0,Bombing,0\n");    /* a cluster: 1 orange */
+        for (int k = 0; k < 7; k++)              /* and 7 purple */
+            fprintf(f, "26.0,68.0,Raid,0\n");
+        fclose(f);
+    }
+    im_rgb_t orange = {0xd9 / 255.0, 0x5f / 255.0, 0x02 / 255.0};
+    im_rgb_t purple = {0x75 / 255.0, 0x70 / 255.0, 0xb3 / 255.0};
+    CHECK(im_points_read_csv(ctx, gaz, path, &pts) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    CHECK(pts && im_map_new(ctx, layer, NULL, pts, &mo, &map) == IM_OK, "%s",
+          im_ctx_errmsg(ctx));
+    snprintf(out, sizeof out, "%s/order.png", test_tmpdir());
+    CHECK(map && im_map_write(map, out) == IM_OK, "%s", im_ctx_errmsg(ctx));
+    png = png_load(out);
+    double ox, oy;
+    im_map_lonlat_to_px(map, 66.0, 28.0, &ox, &oy);
+    im_rgb_t c = png ? surface_pixel(png, ox, oy) : (im_rgb_t){-1, -1, -1};
+    CHECK(rgb_distance(c, orange) < rgb_distance(c, purple),
+          "the small orange symbol over the large purple one: %.2f %.2f %.2f",
+          c.r, c.g, c.b);
+    /* The cluster's count is drawn on its centre; a few pixels off it the
+     * symbol's own colour shows. */
+    im_map_lonlat_to_px(map, 68.0, 26.0, &ox, &oy);
+    c = png ? surface_pixel(png, ox - 9, oy) : (im_rgb_t){-1, -1, -1};
+    CHECK(rgb_distance(c, purple) < rgb_distance(c, orange),
+          "the cluster in the colour of most of its records: %.2f %.2f %.2f",
+          c.r, c.g, c.b);
+    if (png)
+        cairo_surface_destroy(png);
+    im_map_free(map);
+    im_points_free(pts);
+    pts = NULL;
+    map = NULL;
+
     /* Coordinates come back exactly as written, whether kept as
      * ten-millionths of a degree or, from the first that is not one
      * (nine decimals, an exponent), as doubles. */
@@ -210,7 +255,7 @@ int main(void)
         {"27.1234567", "66.5"}, {"-0.0", "+64.47897"}, {"25.5", "69"},
         {"25.123456789", "1e1"}, {"30.2", "67.01"}};
     snprintf(path, sizeof path, "%s/coords.csv", test_tmpdir());
-    FILE *f = fopen(path, "w");
+    f = fopen(path, "w");
     CHECK(f != NULL, "%s", path);
     if (f) {
         fprintf(f, "lat,lon\n");
