@@ -722,6 +722,21 @@ static int cand_cmp(const void *pa, const void *pb)
     return (int)a->kind - (int)b->kind;
 }
 
+static bool tok_is(const scan_t *sc, size_t i, const char *word)
+{
+    const token_t *t = &sc->tok[i];
+    return strlen(word) == t->norm_len &&
+           !memcmp(sc->norm + t->norm, word, t->norm_len);
+}
+
+static bool tok_in(const scan_t *sc, size_t i, const char *const *words)
+{
+    for (int k = 0; words[k]; k++)
+        if (tok_is(sc, i, words[k]))
+            return true;
+    return false;
+}
+
 /* Whether tokens a and a + 1 are words of one phrase: same sentence,
  * nothing but white space between. */
 static bool adjacent(const scan_t *sc, size_t a)
@@ -755,6 +770,17 @@ static bool inside_other_name(const scan_t *sc, const cand_t *c,
            t - 1 > 0 && sc->tok[t - 2].sentence == sc->tok[t - 1].sentence;
 }
 
+/* A place's name before "community" or "tribe" names people: "the Hazara
+ * community" is no mention of Hazara Town. */
+static bool names_people(const scan_t *sc, const cand_t *c)
+{
+    static const char *const people[] = {
+        "community", "communities", "tribe", "tribes", "tribesman",
+        "tribesmen", "clan", "clans", NULL};
+    return !c->own_name && !c->possessive && c->t1 < sc->ntok &&
+           adjacent(sc, c->t1 - 1) && tok_in(sc, c->t1, people);
+}
+
 /* Picks the mentions among the candidates: leftmost-longest, without
  * overlaps.  A chosen name takes in the capitalised noise words written
  * right after it ("Kurram Agency", "Tribal Areas"): they are part of the
@@ -777,7 +803,8 @@ static im_status_t choose(im_ctx_t *ctx, scan_t *sc)
     size_t w = 0, end = 0;
     for (size_t i = 0; i < sc->ncand; i++) {
         if ((w && sc->cand[i].t0 < end) ||
-            inside_other_name(sc, &sc->cand[i], sc->covered))
+            inside_other_name(sc, &sc->cand[i], sc->covered) ||
+            names_people(sc, &sc->cand[i]))
             continue;
         end = sc->cand[i].t1;
         sc->cand[w++] = sc->cand[i];
@@ -801,21 +828,6 @@ static im_status_t choose(im_ctx_t *ctx, scan_t *sc)
 }
 
 /* ---- counts ------------------------------------------------------------ */
-
-static bool tok_is(const scan_t *sc, size_t i, const char *word)
-{
-    const token_t *t = &sc->tok[i];
-    return strlen(word) == t->norm_len &&
-           !memcmp(sc->norm + t->norm, word, t->norm_len);
-}
-
-static bool tok_in(const scan_t *sc, size_t i, const char *const *words)
-{
-    for (int k = 0; words[k]; k++)
-        if (tok_is(sc, i, words[k]))
-            return true;
-    return false;
-}
 
 static const char *const number_words[] = {
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",

@@ -155,6 +155,11 @@ static void test_names(void)
     expect_none("He met Abdullah Abbas Baloch.", "Abbas", 0);
     expect_none("Sui Southern Gas Company", "Sui", 0);
     expect_none("The Northern Alliance fought.", "Northern", 0);
+    /* A place's name before "community" or "tribe" names people. */
+    expect_none("A hunger strike by the Hazara community followed.", "Hazara", 0);
+    expect("The Hazara community of Quetta mourned.", "Quetta", "ba-quetta", -1);
+    expect_none("The Hazara community of Quetta mourned.", "Hazara", 1);
+    expect("Hazara Town was sealed off.", "Hazara Town", "ba-quetta", -1);
     expect("Cells exist in the Federally Administered Tribal Areas.",
            "Federally Administered Tribal Areas", NULL, -1);
     expect("Gas from Sui reached Quetta.", "Sui", "ba-dera-bugti", -1);
