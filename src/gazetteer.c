@@ -42,10 +42,22 @@ typedef struct {
     double lon, lat;
 } entry_t;
 
+/* A name of a province, or of a division: several districts of one
+ * province, which a text may name in place of any of them. */
 typedef struct {
-    char *name;
+    char *name;         /* the province's */
     char *key;
+    size_t region;      /* index into regions, or NO_REGION */
 } province_key_t;
+
+#define NO_REGION SIZE_MAX
+
+typedef struct {
+    char *name;         /* "Malakand Division" */
+    char *province;
+    size_t *members;    /* indices into districts */
+    size_t nmembers;
+} region_t;
 
 /* A name as fuzzy matching first sees it: counts of its letters and
  * digits (36, padded to 48 for whole 16-byte blocks), one edit changing
@@ -70,6 +82,8 @@ struct im_gazetteer {
     size_t fuzzy_start[FUZZY_LENGTHS + 1]; /* first of each length */
     province_key_t *provinces;
     size_t nprovinces, cap_provinces;
+    region_t *regions;
+    size_t nregions;
     char *origin;               /* dir as opened; NULL: the data dir's */
 };
 
@@ -159,7 +173,7 @@ static int add_entry(im_gazetteer_t *g, const char *text, size_t d,
 }
 
 static int add_province_key(im_gazetteer_t *g, const char *name,
-                            const char *text)
+                            const char *text, size_t region)
 {
     char key[256];
     im_normalize(text, key, sizeof key);
@@ -176,8 +190,56 @@ static int add_province_key(im_gazetteer_t *g, const char *name,
     province_key_t *p = &g->provinces[g->nprovinces];
     p->name = im_strdup(name);
     p->key = im_strdup(key);
+    p->region = region;
     g->nprovinces++;
     return p->name && p->key ? 0 : -1;
+}
+
+/* The name a key gives a province or a division; NULL if none. */
+static const province_key_t *area_by_key(const im_gazetteer_t *g,
+                                         const char *key, bool regions)
+{
+    for (size_t i = 0; i < g->nprovinces; i++)
+        if (g->provinces[i].key[0] == key[0] &&
+            (regions || g->provinces[i].region == NO_REGION) &&
+            strcmp(g->provinces[i].key, key) == 0)
+            return &g->provinces[i];
+    return NULL;
+}
+
+static const char *province_by_key(const im_gazetteer_t *g, const char *key)
+{
+    const province_key_t *p = area_by_key(g, key, false);
+    return p ? p->name : NULL;
+}
+
+/* A division: its name, province and districts (ids separated by ';').
+ * Returns 0, -1 out of memory, -2 an unknown district. */
+static int add_region(im_gazetteer_t *g, const char *name,
+                      const char *province, const char *members)
+{
+    region_t *r = realloc(g->regions, (g->nregions + 1) * sizeof *r);
+    if (!r)
+        return -1;
+    g->regions = r;
+    r = &g->regions[g->nregions++];
+    size_t n = 1;
+    for (const char *p = members; *p; p++)
+        n += *p == ';';
+    *r = (region_t){im_strdup(name), im_strdup(province),
+                    malloc(n * sizeof *r->members), 0};
+    char *list = im_strdup(members);
+    int rc = r->name && r->province && r->members && list ? 0 : -1;
+    for (char *save = NULL, *id = list ? strtok_r(list, ";", &save) : NULL;
+         !rc && id; id = strtok_r(NULL, ";", &save)) {
+        const district_t *d = find_district(g, id);
+        if (d)
+            r->members[r->nmembers++] = (size_t)(d - g->districts);
+        else
+            rc = -2;
+    }
+    free(list);
+    return rc;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -437,13 +499,13 @@ static im_status_t load_provinces(im_ctx_t *ctx, im_gazetteer_t *g,
     int r;
     while ((r = im_csv_next(csv)) == 1) {
         const char *name = im_csv_field(csv, c[0]);
-        if (add_province_key(g, name, name))
+        if (add_province_key(g, name, name, NO_REGION))
             goto nomem;
         char aliases[1024];
         snprintf(aliases, sizeof aliases, "%s", im_csv_field(csv, c[1]));
         for (char *save = NULL, *a = strtok_r(aliases, ";", &save); a;
              a = strtok_r(NULL, ";", &save))
-            if (add_province_key(g, name, a))
+            if (add_province_key(g, name, a, NO_REGION))
                 goto nomem;
     }
     im_csv_free(csv);
@@ -451,6 +513,56 @@ static im_status_t load_provinces(im_ctx_t *ctx, im_gazetteer_t *g,
 nomem:
     im_csv_free(csv);
     return im_error(ctx, IM_ERR_NOMEM, "out of memory");
+}
+
+/* Divisions (divisions.csv), so that "Malakand Division" is read as the
+ * division and not as the district of the same name.  Optional, like the
+ * facts below. */
+static im_status_t load_divisions(im_ctx_t *ctx, im_gazetteer_t *g,
+                                  const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/divisions.csv", dir);
+    if (access(path, R_OK) != 0)
+        return IM_OK;
+    static const char *const cols[] = {"name", "province", "districts",
+                                       "aliases", NULL};
+    int c[4];
+    im_csv_t *csv;
+    im_status_t st = open_table(ctx, dir, "divisions.csv", cols, c, &csv);
+    if (st)
+        return st;
+    int r;
+    while (!st && (r = im_csv_next(csv)) == 1) {
+        const char *name = im_csv_field(csv, c[0]);
+        char key[256];
+        im_normalize(im_csv_field(csv, c[1]), key, sizeof key);
+        const char *province = province_by_key(g, key);
+        if (!province) {
+            st = im_error(ctx, IM_ERR_DATA, "%s:%ld: province: unknown '%s'",
+                          im_csv_path(csv), im_csv_line(csv),
+                          im_csv_field(csv, c[1]));
+            break;
+        }
+        size_t region = g->nregions;
+        int rc = add_region(g, name, province, im_csv_field(csv, c[2]));
+        if (rc == -2) {
+            st = im_error(ctx, IM_ERR_DATA, "%s:%ld: districts: an unknown "
+                          "district in '%s'", im_csv_path(csv),
+                          im_csv_line(csv), im_csv_field(csv, c[2]));
+            break;
+        }
+        rc = rc ? rc : add_province_key(g, province, name, region);
+        char aliases[1024];
+        snprintf(aliases, sizeof aliases, "%s", im_csv_field(csv, c[3]));
+        for (char *save = NULL, *a = strtok_r(aliases, ";", &save); !rc && a;
+             a = strtok_r(NULL, ";", &save))
+            rc = add_province_key(g, province, a, region);
+        if (rc)
+            st = im_error(ctx, IM_ERR_NOMEM, "out of memory");
+    }
+    im_csv_free(csv);
+    return st ? st : r < 0 ? IM_ERR_PARSE : IM_OK;
 }
 
 /* Urdu names and census populations (district-facts.csv).  Optional:
@@ -520,6 +632,8 @@ im_status_t im_gazetteer_open(im_ctx_t *ctx, const char *dir,
     if (!st)
         st = load_provinces(ctx, g, dir);
     if (!st)
+        st = load_divisions(ctx, g, dir);
+    if (!st)
         st = load_facts(ctx, g, dir);
     free(owned);
     if (!st && index_entries(g))
@@ -567,16 +681,13 @@ void im_gazetteer_free(im_gazetteer_t *g)
     free(g->by_skel);
     free(g->fuzzy);
     free(g->provinces);
+    for (size_t i = 0; i < g->nregions; i++) {
+        free(g->regions[i].name);
+        free(g->regions[i].province);
+        free(g->regions[i].members);
+    }
+    free(g->regions);
     free(g);
-}
-
-static const char *province_by_key(const im_gazetteer_t *g, const char *key)
-{
-    for (size_t i = 0; i < g->nprovinces; i++)
-        if (g->provinces[i].key[0] == key[0] &&
-            strcmp(g->provinces[i].key, key) == 0)
-            return g->provinces[i].name;
-    return NULL;
 }
 
 const char *im_gazetteer_province(const im_gazetteer_t *g, const char *text)
@@ -584,6 +695,18 @@ const char *im_gazetteer_province(const im_gazetteer_t *g, const char *text)
     char key[256];
     im_normalize(text, key, sizeof key);
     return province_by_key(g, key);
+}
+
+const char *im_gazetteer_area(const im_gazetteer_t *g, const char *text,
+                              const char **out_division)
+{
+    char key[256];
+    im_normalize(text, key, sizeof key);
+    const province_key_t *p = area_by_key(g, key, true);
+    if (out_division)
+        *out_division = p && p->region != NO_REGION ? g->regions[p->region].name
+                                                    : NULL;
+    return p ? p->name : NULL;
 }
 
 const char *im_gazetteer_parent(const im_gazetteer_t *g, const char *id)
@@ -664,6 +787,7 @@ static bool prefer_district(const im_gazetteer_t *g, size_t a, size_t b)
 typedef struct {
     const char *province;
     size_t within;      /* a district's index, or NO_DISTRICT */
+    size_t region;      /* a division's index, or NO_REGION */
 } scope_t;
 
 static bool in_scope(const im_gazetteer_t *g, const entry_t *e,
@@ -671,6 +795,14 @@ static bool in_scope(const im_gazetteer_t *g, const entry_t *e,
 {
     if (sc->province && strcmp(g->districts[e->district].province, sc->province))
         return false;
+    if (sc->region != NO_REGION) {
+        const region_t *r = &g->regions[sc->region];
+        size_t k = 0;
+        while (k < r->nmembers && !districts_related(g, e->district, r->members[k]))
+            k++;
+        if (k == r->nmembers)
+            return false;
+    }
     return sc->within == NO_DISTRICT ||
            districts_related(g, e->district, sc->within);
 }
@@ -910,13 +1042,14 @@ typedef struct {
 
 /* The district names (a district's own name or variant, not a town's)
  * among the words still free, longest first; the words of each, and of
- * any province's name, are then no longer free.  A province's name is
- * read whole, so "Khyber Pakhtunkhwa" does not name Khyber. */
+ * any province's or division's name, are then no longer free.  Those
+ * names are read whole, so "Khyber Pakhtunkhwa" does not name Khyber;
+ * the first division named goes to *region. */
 static size_t find_claims(const im_gazetteer_t *g, const words_t *w,
                           bool *free_, const char *province, bool reference,
-                          claim_t *out, size_t max)
+                          claim_t *out, size_t max, size_t *region)
 {
-    scope_t sc = {province, NO_DISTRICT};
+    scope_t sc = {province, NO_DISTRICT, NO_REGION};
     size_t n = 0;
     for (size_t span = w->n; span >= 1; span--)
         for (size_t s = 0; s + span <= w->n; s++) {
@@ -927,7 +1060,10 @@ static size_t find_claims(const im_gazetteer_t *g, const words_t *w,
             im_match_t m = {0};
             if (!all_free || !span_text(w, s, span, sub, sizeof sub))
                 continue;
-            bool named = province_by_key(g, sub) != NULL;
+            const province_key_t *area = area_by_key(g, sub, true);
+            bool named = area != NULL;
+            if (area && area->region != NO_REGION && *region == NO_REGION)
+                *region = area->region;
             if (!named && lookup_key(g, sub, &sc, &m) &&
                 (m.method == IM_MATCH_EXACT || m.method == IM_MATCH_ALIAS)) {
                 named = true;
@@ -972,8 +1108,9 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
     split_words(first_key, &fw);
     for (size_t k = 0; k < fw.n; k++)
         first_free[k] = !used[k];
+    size_t region = NO_REGION;
     nc = find_claims(g, &fw, first_free, sc->province,
-                     im_text_near(parts[first]), claims, MAX_CLAIMS);
+                     im_text_near(parts[first]), claims, MAX_CLAIMS, &region);
     /* "Quetta Mastung Road": the road named after Mastung is in Quetta,
      * and says nothing of where. */
     size_t kept = 0;
@@ -991,19 +1128,30 @@ static void settle(const im_gazetteer_t *g, char *const *parts, size_t np,
         for (size_t k = 0; k < w.n; k++)
             free_[k] = true;
         nc += find_claims(g, &w, free_, sc->province, im_text_near(parts[i]),
-                          claims + nc, MAX_CLAIMS - nc);
+                          claims + nc, MAX_CLAIMS - nc, &region);
     }
     scope_t narrow = *sc;
     if (out->method == IM_MATCH_AMBIGUOUS) {
         for (int pass = 0; pass < 2 && narrow.within == NO_DISTRICT; pass++)
             for (size_t c = 0; c < nc && narrow.within == NO_DISTRICT; c++) {
-                scope_t try = {sc->province, claims[c].district};
+                scope_t try = {sc->province, claims[c].district, NO_REGION};
                 im_match_t m = {0};
                 if (claims[c].reference == (pass == 1) &&
                     lookup_words(g, first_key, &try, &m, NULL) &&
                     m.method != IM_MATCH_AMBIGUOUS)
                     narrow = try;
             }
+        /* "Dasht, Makran Division" is the Dasht of Kech: a division the
+         * text names settles a name its districts do not share. */
+        if (narrow.within == NO_DISTRICT && region != NO_REGION) {
+            scope_t try = {sc->province, NO_DISTRICT, region};
+            im_match_t m = {0};
+            if (lookup_words(g, first_key, &try, &m, NULL) &&
+                m.method != IM_MATCH_AMBIGUOUS) {
+                take(out, &m);
+                return;
+            }
+        }
         if (narrow.within == NO_DISTRICT)
             return;
     } else {
@@ -1079,6 +1227,14 @@ static bool resolve_in(const im_gazetteer_t *g, const char *text,
         district_named(text, out);
         return true;
     }
+    /* "Khyber Pakhtunkhwa" is no mention of Khyber, and "Kalat Division"
+     * none of Kalat district: a name of a province or division as a whole
+     * names no district. */
+    const province_key_t *area = area_by_key(g, key, true);
+    if (area) {
+        out->province = area->name;
+        return false;
+    }
     /* Compound text: "Tangi, Charsadda District", "Shabqadar-Charsadda".
      * The first part that resolves is the most specific one, and only
      * its own words say whether it is "near": "Datta Khel - 30km west of
@@ -1112,7 +1268,7 @@ void im_gazetteer_resolve(const im_gazetteer_t *g, const char *text,
                           const char *province_hint, im_match_t *out)
 {
     memset(out, 0, sizeof *out);
-    scope_t sc = {NULL, NO_DISTRICT};
+    scope_t sc = {NULL, NO_DISTRICT, NO_REGION};
     if (province_hint && *province_hint)
         sc.province = im_gazetteer_province(g, province_hint);
 
@@ -1140,7 +1296,7 @@ static bool places_district(const im_gazetteer_t *g, const char *text,
         char key[256];
         im_normalize(text, key, sizeof key);
         im_match_t m = {0};
-        scope_t sc = {province, NO_DISTRICT};
+        scope_t sc = {province, NO_DISTRICT, NO_REGION};
         if (!key[0] || !lookup_key(g, key, &sc, &m))
             return false;
         if (m.method == IM_MATCH_AMBIGUOUS) {
@@ -1471,7 +1627,48 @@ int im_gazetteer_push_name(im_gazetteer_t *g, const char *key,
 int im_gazetteer_push_province(im_gazetteer_t *g, const char *name,
                                const char *alias)
 {
-    return add_province_key(g, name, alias);
+    return add_province_key(g, name, alias, NO_REGION);
+}
+
+int im_gazetteer_push_division(im_gazetteer_t *g, const char *name,
+                               const char *province, const char *districts)
+{
+    return add_region(g, name, province, districts);
+}
+
+int im_gazetteer_push_division_key(im_gazetteer_t *g, const char *division,
+                                   const char *key)
+{
+    for (size_t i = 0; i < g->nregions; i++)
+        if (!strcmp(g->regions[i].name, division))
+            return add_province_key(g, g->regions[i].province, key, i);
+    return -2;
+}
+
+size_t im_gazetteer_division_count(const im_gazetteer_t *g)
+{
+    return g->nregions;
+}
+
+/* Districts as ids separated by ';' into buf; false if they do not fit. */
+bool im_gazetteer_division(const im_gazetteer_t *g, size_t i,
+                           const char **out_name, const char **out_province,
+                           char *buf, size_t n)
+{
+    const region_t *r = &g->regions[i];
+    *out_name = r->name;
+    *out_province = r->province;
+    size_t used = 0;
+    if (n)
+        buf[0] = '\0';
+    for (size_t k = 0; k < r->nmembers; k++) {
+        int w = snprintf(buf + used, n - used, "%s%s", k ? ";" : "",
+                         g->districts[r->members[k]].id);
+        if (w < 0 || (size_t)w >= n - used)
+            return false;
+        used += (size_t)w;
+    }
+    return true;
 }
 
 int im_gazetteer_index_names(im_gazetteer_t *g)
@@ -1493,10 +1690,15 @@ size_t im_gazetteer_province_count(const im_gazetteer_t *g)
 }
 
 void im_gazetteer_province_key(const im_gazetteer_t *g, size_t i,
-                               const char **out_name, const char **out_key)
+                               const char **out_name, const char **out_key,
+                               const char **out_division)
 {
     *out_name = g->provinces[i].name;
     *out_key = g->provinces[i].key;
+    if (out_division)
+        *out_division = g->provinces[i].region != NO_REGION
+                            ? g->regions[g->provinces[i].region].name
+                            : NULL;
 }
 
 long im_gazetteer_population(const im_gazetteer_t *g, const char *id)

@@ -63,12 +63,27 @@ int im_gazetteer_push_name(im_gazetteer_t *gaz, const char *key,
                            bool has_point, double lon_deg, double lat_deg);
 int im_gazetteer_push_province(im_gazetteer_t *gaz, const char *name,
                                const char *alias);
+/* A division of province name with its districts (ids separated by ';'),
+ * then its names, pushed after the districts are indexed. */
+int im_gazetteer_push_division(im_gazetteer_t *gaz, const char *name,
+                               const char *province, const char *districts);
+int im_gazetteer_push_division_key(im_gazetteer_t *gaz, const char *division,
+                                   const char *key);
+size_t im_gazetteer_division_count(const im_gazetteer_t *gaz);
+/* Division i: name, province and district ids separated by ';' in buf of
+ * size n; false if they do not fit. */
+bool im_gazetteer_division(const im_gazetteer_t *gaz, size_t i,
+                           const char **out_name, const char **out_province,
+                           char *buf, size_t n);
 int im_gazetteer_index_names(im_gazetteer_t *gaz);
 bool im_gazetteer_entry_point(const im_gazetteer_t *gaz, size_t i,
                               double *out_lon_deg, double *out_lat_deg);
 size_t im_gazetteer_province_count(const im_gazetteer_t *gaz);
+/* Key i of the provinces' and divisions' names: the province it names,
+ * and for a division's name, the division (else NULL). */
 void im_gazetteer_province_key(const im_gazetteer_t *gaz, size_t i,
-                               const char **out_name, const char **out_key);
+                               const char **out_name, const char **out_key,
+                               const char **out_division);
 /* Loads a gazetteer compiled by im_gazetteer_save (gazetteer_sqlite.c). */
 im_status_t im_gazetteer_load_sqlite(im_ctx_t *ctx, const char *path,
                                      im_gazetteer_t **out);

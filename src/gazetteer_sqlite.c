@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char schema[] =
-    "PRAGMA user_version = 1;"
+    "PRAGMA user_version = 2;"
     "CREATE TABLE districts(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " province TEXT NOT NULL, hq TEXT, hq_lon REAL, hq_lat REAL,"
     " status TEXT, created TEXT, parent TEXT REFERENCES districts(id),"
@@ -22,7 +22,10 @@ static const char schema[] =
     " REFERENCES districts(id), kind TEXT NOT NULL"
     " CHECK (kind IN ('name','alias','place')), lon REAL, lat REAL);"
     "CREATE INDEX names_key ON names(key);"
-    "CREATE TABLE provinces(name TEXT NOT NULL, key TEXT NOT NULL);";
+    "CREATE TABLE divisions(name TEXT PRIMARY KEY, province TEXT NOT NULL,"
+    " districts TEXT NOT NULL);"
+    "CREATE TABLE provinces(name TEXT NOT NULL, key TEXT NOT NULL,"
+    " division TEXT REFERENCES divisions(name));";
 
 static im_status_t db_error(im_ctx_t *ctx, sqlite3 *db, const char *path)
 {
@@ -40,7 +43,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 
 static int write_all(sqlite3 *db, const im_gazetteer_t *g)
 {
-    sqlite3_stmt *d = NULL, *n = NULL, *p = NULL;
+    sqlite3_stmt *d = NULL, *n = NULL, *p = NULL, *v = NULL;
     int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db, "INSERT INTO districts VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -49,8 +52,11 @@ static int write_all(sqlite3 *db, const im_gazetteer_t *g)
         rc = sqlite3_prepare_v2(db, "INSERT INTO names VALUES(?,?,?,?,?)", -1,
                                 &n, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "INSERT INTO provinces VALUES(?,?)", -1, &p,
-                                NULL);
+        rc = sqlite3_prepare_v2(db, "INSERT INTO provinces VALUES(?,?,?)", -1,
+                                &p, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "INSERT INTO divisions VALUES(?,?,?)", -1,
+                                &v, NULL);
     for (size_t i = 0; rc == SQLITE_OK && i < im_gazetteer_count(g); i++) {
         im_district_info_t x;
         im_gazetteer_info(g, i, &x);
@@ -94,17 +100,31 @@ static int write_all(sqlite3 *db, const im_gazetteer_t *g)
         }
         rc = sqlite3_step(n) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
+    for (size_t i = 0; rc == SQLITE_OK && i < im_gazetteer_division_count(g); i++) {
+        const char *name, *province;
+        char ids[4096];
+        if (!im_gazetteer_division(g, i, &name, &province, ids, sizeof ids))
+            rc = SQLITE_TOOBIG;
+        sqlite3_reset(v);
+        bind_text_or_null(v, 1, name);
+        bind_text_or_null(v, 2, province);
+        bind_text_or_null(v, 3, ids);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(v) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
     for (size_t i = 0; rc == SQLITE_OK && i < im_gazetteer_province_count(g); i++) {
-        const char *name, *key;
-        im_gazetteer_province_key(g, i, &name, &key);
+        const char *name, *key, *division;
+        im_gazetteer_province_key(g, i, &name, &key, &division);
         sqlite3_reset(p);
         bind_text_or_null(p, 1, name);
         bind_text_or_null(p, 2, key);
+        bind_text_or_null(p, 3, division);
         rc = sqlite3_step(p) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(d);
     sqlite3_finalize(n);
     sqlite3_finalize(p);
+    sqlite3_finalize(v);
     return rc;
 }
 
@@ -173,12 +193,29 @@ static int read_all(sqlite3 *db, im_gazetteer_t *g)
     }
     if (rc == SQLITE_OK) {
         sqlite3_finalize(s);
-        rc = sqlite3_prepare_v2(db, "SELECT name,key FROM provinces", -1, &s,
-                                NULL);
+        rc = sqlite3_prepare_v2(db, "SELECT name,province,districts FROM "
+                                    "divisions ORDER BY rowid",
+                                -1, &s, NULL);
     }
     while (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        if (im_gazetteer_push_province(g, col_text(s, 0), col_text(s, 1)))
-            rc = SQLITE_NOMEM;
+        if (im_gazetteer_push_division(g, col_text(s, 0), col_text(s, 1),
+                                       col_text(s, 2)))
+            rc = SQLITE_CORRUPT;
+    if (rc == SQLITE_OK) {
+        sqlite3_finalize(s);
+        rc = sqlite3_prepare_v2(db, "SELECT name,key,division FROM provinces "
+                                    "ORDER BY rowid",
+                                -1, &s, NULL);
+    }
+    while (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+        int bad = sqlite3_column_type(s, 2) == SQLITE_NULL
+                      ? im_gazetteer_push_province(g, col_text(s, 0),
+                                                   col_text(s, 1))
+                      : im_gazetteer_push_division_key(g, col_text(s, 2),
+                                                       col_text(s, 1));
+        if (bad)
+            rc = bad == -1 ? SQLITE_NOMEM : SQLITE_CORRUPT;
+    }
     sqlite3_finalize(s);
     if (rc == SQLITE_OK && im_gazetteer_index_names(g))
         rc = SQLITE_NOMEM;

@@ -439,8 +439,9 @@ static uint64_t hash_text(const char *a, const char *b)
 }
 
 /* A name that is a district or place ("Islamabad") is that; a name that
- * is only a province ("Sindh", "FATA") yields no district at all, rather
- * than whatever a partial or fuzzy match would find inside it. */
+ * is only a province or division ("Sindh", "FATA", "Malakand Division")
+ * yields no district at all, rather than whatever a partial or fuzzy
+ * match would find inside it. */
 static void resolve_uncached(const im_geocoder_t *g, const char *text,
                              const char *province, im_match_t *m,
                              const char **province_only)
@@ -450,7 +451,7 @@ static void resolve_uncached(const im_geocoder_t *g, const char *text,
     if (m->method == IM_MATCH_EXACT || m->method == IM_MATCH_ALIAS ||
         m->method == IM_MATCH_PLACE)
         return;
-    *province_only = im_gazetteer_province(g->gaz, text);
+    *province_only = im_gazetteer_area(g->gaz, text, NULL);
     if (*province_only)
         memset(m, 0, sizeof *m);
 }

@@ -118,13 +118,20 @@ im_status_t im_gazetteer_save(im_ctx_t *ctx, const im_gazetteer_t *gaz,
  * error (naming the file, line and field) gaz is left as it was. */
 im_status_t im_gazetteer_add_places(im_ctx_t *ctx, im_gazetteer_t *gaz,
                                     const char *path);
-/* Resolves free place text.  province_hint may be NULL. */
+/* Resolves free place text.  province_hint may be NULL.  Text that is
+ * only a province's or division's name resolves to no district, with
+ * out->province set. */
 void im_gazetteer_resolve(const im_gazetteer_t *gaz, const char *text,
                           const char *province_hint, im_match_t *out);
 /* Canonical province name for text such as "KPK" or "Baluchistan", or
  * NULL. */
 const char *im_gazetteer_province(const im_gazetteer_t *gaz,
                                   const char *text);
+/* The province of text that names a province or one of its divisions
+ * ("Malakand Division", "Makran"), or NULL; *out_division (if not NULL)
+ * gets the division's name, or NULL for a province. */
+const char *im_gazetteer_area(const im_gazetteer_t *gaz, const char *text,
+                              const char **out_division);
 const char *im_match_method_name(im_match_method_t m);
 
 /* ---- place mentions in running text ------------------------------------ */
@@ -133,7 +140,8 @@ typedef enum {
     IM_MENTION_DISTRICT = 0,  /* a district's own name */
     IM_MENTION_ALIAS,         /* a spelling variant, abbreviation, old name */
     IM_MENTION_PLACE,         /* a town or locality, given its district */
-    IM_MENTION_PROVINCE       /* a province or territory; no district */
+    IM_MENTION_PROVINCE,      /* a province or territory; no district */
+    IM_MENTION_DIVISION       /* a division of a province; no district */
 } im_mention_kind_t;
 
 typedef struct {

@@ -96,9 +96,9 @@ static void keep_best(im_mention_finder_t *f, int32_t node, size_t i)
             f->entry[node] = (int32_t)i;
         } else if ((size_t)f->entry[node] >= f->nentries) {
             const char *key;
-            im_gazetteer_province_key(f->gaz, i - f->nentries, &name, &key);
+            im_gazetteer_province_key(f->gaz, i - f->nentries, &name, &key, NULL);
             im_gazetteer_province_key(f->gaz, (size_t)f->entry[node] - f->nentries,
-                                      &cur, &key);
+                                      &cur, &key, NULL);
             if (strcmp(name, cur))
                 f->ambiguous[node] = 1;
         }
@@ -184,7 +184,7 @@ static const char *key_of(const im_gazetteer_t *gaz, size_t nentries, size_t i)
     if (i < nentries)
         im_gazetteer_entry(gaz, i, &key, NULL, NULL);
     else
-        im_gazetteer_province_key(gaz, i - nentries, &name, &key);
+        im_gazetteer_province_key(gaz, i - nentries, &name, &key, NULL);
     return key;
 }
 
@@ -667,11 +667,14 @@ static im_status_t name_match(im_ctx_t *ctx, scan_t *sc, int32_t node, size_t e)
     bool own_name;
     size_t i = (size_t)f->entry[node];
     if (i >= f->nentries) {
-        /* A province's own name, or one of its other names. */
+        /* A province's or division's own name, or one of its other
+         * names. */
         char canon[256];
-        c.kind = IM_MENTION_PROVINCE;
-        im_gazetteer_province_key(f->gaz, i - f->nentries, &c.province, &key);
-        im_normalize(c.province, canon, sizeof canon);
+        const char *division;
+        im_gazetteer_province_key(f->gaz, i - f->nentries, &c.province, &key,
+                                  &division);
+        c.kind = division ? IM_MENTION_DIVISION : IM_MENTION_PROVINCE;
+        im_normalize(division ? division : c.province, canon, sizeof canon);
         own_name = !strcmp(canon, key);
     } else {
         im_match_method_t method;
@@ -1131,6 +1134,7 @@ const char *im_mention_kind_name(im_mention_kind_t kind)
     case IM_MENTION_ALIAS: return "alias";
     case IM_MENTION_PLACE: return "place";
     case IM_MENTION_PROVINCE: return "province";
+    case IM_MENTION_DIVISION: return "division";
     }
     return "unknown";
 }

@@ -23,7 +23,7 @@ static const word_t noise_words[] = {
     W("tahsil"), W("taluka"), W("taluqa"), W("town"), W("city"),
     W("cantt"), W("cantonment"), W("village"), W("area"), W("areas"),
     W("near"), W("the"), W("outskirts"), W("suburbs"), W("vicinity"),
-    W("division"), W("province"), {NULL, 0},
+    W("province"), {NULL, 0},
 };
 
 static bool word_in(const char *w, size_t len, const word_t *list)
@@ -98,7 +98,8 @@ bool im_text_near(const char *text)
 bool im_text_says_district(const char *text)
 {
     static const word_t unit_words[] = {
-        W("district"), W("distt"), W("dist"), W("agency"), {NULL, 0}};
+        W("district"), W("distt"), W("dist"), W("agency"), W("division"),
+        {NULL, 0}};
     const unsigned char *s = (const unsigned char *)(text ? text : "");
     char word[16];
     for (size_t len; (len = next_word(&s, word, sizeof word)) != 0;)

@@ -284,5 +284,17 @@ run 1 -- "$bin" render "$bad/quetta.csv" "${tallies_args[@]}" --style "$tmp/long
 has "long.style:2: font: bad value 'FFF"
 lacks "long.style:3"
 
+# A gazetteer whose divisions name an unknown district or province: the
+# file, line and field, and no answer.
+mkdir -p "$tmp/data"
+cp -r "$root/data/gazetteer" "$tmp/data/"
+sed -i 's/^Zhob Division,Balochistan,ba-zhob;/Zhob Division,Balochistan,ba-atlantis;/' "$tmp/data/gazetteer/divisions.csv"
+run 1 -- env INCIMAP_DATA="$tmp/data" "$bin" gazetteer lookup Quetta
+has "divisions.csv:7: districts: an unknown district in 'ba-atlantis;"
+cp "$root/data/gazetteer/divisions.csv" "$tmp/data/gazetteer/"
+sed -i 's/^Zhob Division,Balochistan,/Zhob Division,Atlantis,/' "$tmp/data/gazetteer/divisions.csv"
+run 1 -- env INCIMAP_DATA="$tmp/data" "$bin" gazetteer lookup Quetta
+has "divisions.csv:7: province: unknown 'Atlantis'"
+
 [ "$failures" -eq 0 ] && echo "bad input: all cases as documented"
 exit $((failures > 0))

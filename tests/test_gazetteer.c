@@ -164,6 +164,20 @@ int main(void)
         }
         im_csv_free(again);
         CHECK_STR(im_gazetteer_province(copy, "NWFP"), "Khyber Pakhtunkhwa");
+        /* Divisions come back with their names and districts. */
+        const char *division = NULL;
+        CHECK_STR(im_gazetteer_area(copy, "Mekran", &division), "Balochistan");
+        CHECK_STR(division, "Makran Division");
+        CHECK(im_gazetteer_province(copy, "Makran") == NULL,
+              "a division is no province");
+        im_match_t m;
+        im_gazetteer_resolve(copy, "Dasht, Makran Division", NULL, &m);
+        CHECK_STR(m.district_id, "ba-kech");
+        im_gazetteer_resolve(copy, "Kalat Division", NULL, &m);
+        CHECK(m.method == IM_MATCH_UNMATCHED && m.province &&
+                  !strcmp(m.province, "Balochistan"),
+              "Kalat Division: %s, province %s", im_match_method_name(m.method),
+              m.province ? m.province : "none");
     }
     im_gazetteer_free(copy);
     CHECK(im_gazetteer_open(ctx, "/nonexistent/g.sqlite", &copy) == IM_ERR_IO,

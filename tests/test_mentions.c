@@ -79,6 +79,23 @@ static void expect(const char *text, const char *name, const char *district_id,
 }
 
 /* Checks that text names nothing called name, and has n mentions. */
+/* Checks that text names name as a division of province. */
+static void expect_division(const char *text, const char *name,
+                            const char *province)
+{
+    im_mentions_t *ms = scan(text);
+    long i = ms ? find(ms, text, name) : -1;
+    CHECK(i >= 0, "'%s' not found in '%s'", name, text);
+    if (i >= 0) {
+        im_mention_t m;
+        im_mentions_get(ms, (size_t)i, &m);
+        CHECK(m.district_id == NULL && m.kind == IM_MENTION_DIVISION,
+              "'%s' is a division, got %s", name, im_mention_kind_name(m.kind));
+        CHECK_STR(m.province, province);
+    }
+    im_mentions_free(ms);
+}
+
 static void expect_none(const char *text, const char *name, long n)
 {
     im_mentions_t *ms = scan(text);
@@ -155,6 +172,10 @@ static void test_names(void)
     expect_none("He met Abdullah Abbas Baloch.", "Abbas", 0);
     expect_none("Sui Southern Gas Company", "Sui", 0);
     expect_none("The Northern Alliance fought.", "Northern", 0);
+    /* A division is no mention of the district it is named after. */
+    expect_division("Fighting spread across Malakand Division.",
+                    "Malakand Division", "Khyber Pakhtunkhwa");
+    expect_division("Smugglers cross Makran to Iran.", "Makran", "Balochistan");
     /* A place's name before "community" or "tribe" names people. */
     expect_none("A hunger strike by the Hazara community followed.", "Hazara", 0);
     expect("The Hazara community of Quetta mourned.", "Quetta", "ba-quetta", -1);
