@@ -52,16 +52,25 @@ static void offset_cases(void)
     im_mentions_free(ms);
 }
 
+/* Mention name (as written) of text into *m; false, after a failed
+ * check, if there is none. */
+static bool mention_of(im_mentions_t *ms, const char *text, const char *name,
+                       im_mention_t *m)
+{
+    long i = ms ? find(ms, text, name) : -1;
+    CHECK(i >= 0, "'%s' not found in '%s'", name, text);
+    if (i >= 0)
+        im_mentions_get(ms, (size_t)i, m);
+    return i >= 0;
+}
+
 /* Checks that text names name (as written) in district_id with count. */
 static void expect(const char *text, const char *name, const char *district_id,
                    long count)
 {
     im_mentions_t *ms = scan(text);
-    long i = ms ? find(ms, text, name) : -1;
-    CHECK(i >= 0, "'%s' not found in '%s'", name, text);
-    if (i >= 0) {
-        im_mention_t m;
-        im_mentions_get(ms, (size_t)i, &m);
+    im_mention_t m;
+    if (mention_of(ms, text, name, &m)) {
         if (district_id)
             CHECK_STR(m.district_id, district_id);
         else
@@ -78,17 +87,13 @@ static void expect(const char *text, const char *name, const char *district_id,
     im_mentions_free(ms);
 }
 
-/* Checks that text names nothing called name, and has n mentions. */
 /* Checks that text names name as a division of province. */
 static void expect_division(const char *text, const char *name,
                             const char *province)
 {
     im_mentions_t *ms = scan(text);
-    long i = ms ? find(ms, text, name) : -1;
-    CHECK(i >= 0, "'%s' not found in '%s'", name, text);
-    if (i >= 0) {
-        im_mention_t m;
-        im_mentions_get(ms, (size_t)i, &m);
+    im_mention_t m;
+    if (mention_of(ms, text, name, &m)) {
         CHECK(m.district_id == NULL && m.kind == IM_MENTION_DIVISION,
               "'%s' is a division, got %s", name, im_mention_kind_name(m.kind));
         CHECK_STR(m.province, province);
